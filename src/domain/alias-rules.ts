@@ -1,0 +1,16 @@
+import { KmsError } from "./errors.js";
+
+/** Checks an alias name for CreateAlias/UpdateAlias/DeleteAlias beyond the model's pattern. */
+export function checkAliasName(aliasName: string, opts: { forCreate: boolean }): void {
+  if (!aliasName.startsWith("alias/") || aliasName.length === "alias/".length) {
+    throw new KmsError("InvalidAliasNameException", "Alias must start with the prefix \"alias/\". Please see https://docs.aws.amazon.com/kms/latest/developerguide/kms-alias.html");
+  }
+  if (aliasName.startsWith("alias/aws/")) {
+    throw new KmsError(
+      opts.forCreate ? "InvalidAliasNameException" : "NotFoundException",
+      opts.forCreate
+        ? "Alias names cannot begin with alias/aws/. That prefix is reserved for AWS managed keys."
+        : `Alias ${aliasName} is reserved for AWS managed keys.`,
+    );
+  }
+}

@@ -1,0 +1,43 @@
+import type { KeyMetadata } from "../generated/kms-types.js";
+import { keyArn } from "./arn.js";
+import type { KeyRecord } from "./key-record.js";
+import { algorithmsFor } from "./key-spec.js";
+
+/** Specs that also existed under the deprecated CustomerMasterKeySpec name. */
+const LEGACY_SPECS = new Set([
+  "RSA_2048", "RSA_3072", "RSA_4096", "ECC_NIST_P256", "ECC_NIST_P384", "ECC_NIST_P521", "ECC_SECG_P256K1",
+  "SYMMETRIC_DEFAULT", "HMAC_224", "HMAC_256", "HMAC_384", "HMAC_512", "SM2",
+]);
+
+/** KeyMetadata as DescribeKey, CreateKey and friends return it. */
+export function toKeyMetadata(key: KeyRecord): KeyMetadata {
+  const md: Record<string, unknown> = {
+    AWSAccountId: key.accountId,
+    KeyId: key.keyId,
+    Arn: keyArn(key.region, key.accountId, key.keyId),
+    CreationDate: new Date(key.createdAt),
+    Enabled: key.keyState === "Enabled",
+    Description: key.description,
+    KeyUsage: key.keyUsage,
+    KeyState: key.keyState,
+  };
+  if (key.keyState === "PendingDeletion" && key.deletionDate !== undefined) {
+    md["DeletionDate"] = new Date(key.deletionDate);
+  }
+  if (key.validTo !== undefined && key.expirationModel === "KEY_MATERIAL_EXPIRES") md["ValidTo"] = new Date(key.validTo);
+  md["Origin"] = key.origin;
+  if (key.customKeyStoreId !== undefined) md["CustomKeyStoreId"] = key.customKeyStoreId;
+  if (key.origin === "EXTERNAL" && key.expirationModel !== undefined) md["ExpirationModel"] = key.expirationModel;
+  md["KeyManager"] = "CUSTOMER";
+  if (LEGACY_SPECS.has(key.keySpec)) md["CustomerMasterKeySpec"] = key.keySpec;
+  md["KeySpec"] = key.keySpec;
+  Object.assign(md, algorithmsFor(key.keySpec, key.keyUsage));
+  md["MultiRegion"] = false;
+  if (key.keyState === "PendingDeletion" && key.pendingWindowDays !== undefined) {
+    md["PendingDeletionWindowInDays"] = key.pendingWindowDays;
+  }
+  if (key.currentMaterialId !== undefined && key.keySpec === "SYMMETRIC_DEFAULT") {
+    md["CurrentKeyMaterialId"] = key.currentMaterialId;
+  }
+  return md as unknown as KeyMetadata;
+}

@@ -1,0 +1,30 @@
+import type { Authorizer, AuthzRequest, Caller } from "../policy/authorizer.js";
+import type { Store } from "../store/store.js";
+import type { KeyMaterials } from "./support/key-materials.js";
+
+export type { Caller } from "../policy/authorizer.js";
+
+export interface ServiceLimits {
+  /** Max plaintext for symmetric Encrypt (AWS: 4096). */
+  readonly maxPlaintextBytes: number;
+}
+
+/**
+ * What an operation receives besides its input. Operations have no module-level state: the
+ * clock, random source, store and keystore all come from here, so tests can inject them.
+ */
+export interface OpContext {
+  readonly caller: Caller;
+  readonly requestId: string;
+  /** Epoch milliseconds. */
+  readonly now: () => number;
+  readonly random: (n: number) => Buffer;
+  readonly store: Store;
+  readonly materials: KeyMaterials;
+  readonly authorizer: Authorizer;
+  /** Records that a policy decision was made for this request (the dispatcher checks it). */
+  readonly authorized: { count: number };
+  readonly limits: ServiceLimits;
+}
+
+export type { AuthzRequest };

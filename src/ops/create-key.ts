@@ -1,0 +1,97 @@
+import { randomUUID } from "node:crypto";
+import type { CreateKeyRequest, CreateKeyResponse } from "../generated/kms-types.js";
+import { KmsError } from "../domain/errors.js";
+import type { KeyMaterialRecord, KeyRecord } from "../domain/key-record.js";
+import { KEY_SPECS, SUPPORTED_KEY_SPECS, type KeyUsage } from "../domain/key-spec.js";
+import { toKeyMetadata } from "../domain/key-metadata.js";
+import { checkRequestTags } from "../domain/tags.js";
+import { defaultKeyPolicy } from "../policy/default-key-policy.js";
+import { checkPolicyDocument } from "../policy/check-policy-document.js";
+import type { OpContext } from "./context.js";
+import { authorize } from "./support/authorize.js";
+
+const DEFAULT_ROTATION_DAYS = 365;
+
+function chooseSpec(input: CreateKeyRequest): string {
+  const { KeySpec, CustomerMasterKeySpec } = input;
+  if (KeySpec !== undefined && CustomerMasterKeySpec !== undefined && KeySpec !== CustomerMasterKeySpec) {
+    throw new KmsError("ValidationException", "You cannot specify both KeySpec and CustomerMasterKeySpec.");
+  }
+  return KeySpec ?? CustomerMasterKeySpec ?? "SYMMETRIC_DEFAULT";
+}
+
+function chooseUsage(spec: string, requested: KeyUsage | undefined): KeyUsage {
+  const info = KEY_SPECS[spec];
+  if (info === undefined) throw new KmsError("ValidationException", `KeySpec ${spec} is not valid.`);
+  if (requested === undefined) {
+    if (spec.startsWith("HMAC_")) {
+      throw new KmsError("ValidationException", `You must specify a KeyUsage value for HMAC keys. Use GENERATE_VERIFY_MAC.`);
+    }
+    if (spec === "SYMMETRIC_DEFAULT" || info.usages.includes("ENCRYPT_DECRYPT")) return "ENCRYPT_DECRYPT";
+    throw new KmsError("ValidationException", `You must specify a KeyUsage value for ${spec} keys.`);
+  }
+  if (!info.usages.includes(requested)) {
+    throw new KmsError("ValidationException", `KeyUsage ${requested} is not compatible with KeySpec ${spec}.`);
+  }
+  return requested;
+}
+
+export async function createKey(ctx: OpContext, input: CreateKeyRequest): Promise<CreateKeyResponse> {
+  const spec = chooseSpec(input);
+  const usage = chooseUsage(spec, input.KeyUsage as KeyUsage | undefined);
+  const origin = input.Origin ?? "AWS_KMS";
+  const tags = (input.Tags ?? []).map((t) => ({ TagKey: t.TagKey, TagValue: t.TagValue }));
+  checkRequestTags(tags);
+  const policy = input.Policy ?? defaultKeyPolicy(ctx.caller.accountId);
+  if (input.Policy !== undefined) checkPolicyDocument(input.Policy);
+
+  const requestTags: Record<string, string> = {};
+  for (const t of tags) requestTags[`aws:RequestTag/${t.TagKey}`] = t.TagValue;
+  await authorize(ctx, {
+    action: "kms:CreateKey",
+    conditions: {
+      ...requestTags,
+      "aws:TagKeys": tags.map((t) => t.TagKey),
+      "kms:KeySpec": spec,
+      "kms:KeyUsage": usage,
+      "kms:KeyOrigin": origin,
+      "kms:MultiRegion": input.MultiRegion === true,
+      "kms:BypassPolicyLockoutSafetyCheck": input.BypassPolicyLockoutSafetyCheck === true,
+    },
+  });
+
+  if (input.MultiRegion === true) {
+    throw new KmsError("UnsupportedOperationException", "Trent does not create multi-Region keys.");
+  }
+  if (origin !== "AWS_KMS") {
+    throw new KmsError("UnsupportedOperationException", `Origin ${origin} is not supported by this Trent yet.`);
+  }
+  if (input.CustomKeyStoreId !== undefined || input.XksKeyId !== undefined) {
+    throw new KmsError("UnsupportedOperationException", "Custom key stores are not supported by this Trent yet.");
+  }
+  if (!SUPPORTED_KEY_SPECS.has(spec)) {
+    throw new KmsError("UnsupportedOperationException", `KeySpec ${spec} is not supported by this Trent yet.`);
+  }
+
+  const now = ctx.now();
+  const keyId = randomUUID();
+  const material: KeyMaterialRecord = await ctx.materials.generateSymmetric(keyId, "CREATE", now, ctx.random);
+  const key: KeyRecord = {
+    keyId,
+    accountId: ctx.caller.accountId,
+    region: ctx.caller.region,
+    createdAt: now,
+    description: input.Description ?? "",
+    keyUsage: usage,
+    keySpec: spec,
+    origin: "AWS_KMS",
+    keyState: "Enabled",
+    policy,
+    tags,
+    rotation: { enabled: false, periodDays: DEFAULT_ROTATION_DAYS, onDemandCount: 0 },
+    currentMaterialId: material.materialId,
+    revision: 0,
+  };
+  await ctx.store.createKey(key, [material]);
+  return { KeyMetadata: toKeyMetadata(key) };
+}

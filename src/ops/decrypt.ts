@@ -1,0 +1,41 @@
+import type { DecryptRequest, DecryptResponse } from "../generated/kms-types.js";
+import { keyArn } from "../domain/arn.js";
+import { KmsError } from "../domain/errors.js";
+import type { OpContext } from "./context.js";
+import { dryRunSucceeded } from "./dry-run.js";
+import { encryptionContextConditions } from "./support/conditions.js";
+import { keyForCiphertext } from "./support/source-key.js";
+import { requireMember } from "./support/required.js";
+import { invalidCiphertext, openWithKey } from "./support/symmetric.js";
+import { useKey } from "./support/use-key.js";
+
+export async function decrypt(ctx: OpContext, input: DecryptRequest): Promise<DecryptResponse> {
+  if (input.Recipient !== undefined) {
+    // Nitro Enclaves attestation is not something a self-hosted service can verify.
+    throw new KmsError("UnsupportedOperationException", "Recipient (Nitro Enclaves attestation) is not supported.");
+  }
+  const check = {
+    operation: "Decrypt",
+    action: "kms:Decrypt",
+    conditions: {
+      ...encryptionContextConditions(input.EncryptionContext),
+      ...(input.EncryptionAlgorithm ? { "kms:EncryptionAlgorithm": input.EncryptionAlgorithm } : {}),
+    },
+  };
+  if (input.DryRun === true && input.DryRunModifiers?.includes("IGNORE_CIPHERTEXT") === true) {
+    // AWS: a dry run that only checks permission and key state for the named key.
+    await useKey(ctx, requireMember(input.KeyId, "keyId"), { ...check, allowAlias: true });
+    dryRunSucceeded();
+  }
+  const blob = requireMember(input.CiphertextBlob, "ciphertextBlob");
+  const key = await keyForCiphertext(ctx, blob, input.KeyId, check);
+  if (input.EncryptionAlgorithm !== undefined && input.EncryptionAlgorithm !== "SYMMETRIC_DEFAULT") throw invalidCiphertext();
+  if (input.DryRun === true) dryRunSucceeded();
+  const { plaintext, materialId } = await openWithKey(ctx, key, blob, input.EncryptionContext);
+  return {
+    KeyId: keyArn(key.region, key.accountId, key.keyId),
+    Plaintext: plaintext,
+    EncryptionAlgorithm: "SYMMETRIC_DEFAULT",
+    KeyMaterialId: materialId,
+  };
+}

@@ -1,0 +1,100 @@
+import { operations } from "../generated/kms-model.js";
+import type { OperationIO, OperationName } from "../generated/kms-types.js";
+import type { OpContext } from "./context.js";
+import { cancelKeyDeletion } from "./cancel-key-deletion.js";
+import { createAlias } from "./create-alias.js";
+import { createKey } from "./create-key.js";
+import { decrypt } from "./decrypt.js";
+import { deleteAlias } from "./delete-alias.js";
+import { describeKey } from "./describe-key.js";
+import { disableKey } from "./disable-key.js";
+import { enableKey } from "./enable-key.js";
+import { encrypt } from "./encrypt.js";
+import { generateDataKey } from "./generate-data-key.js";
+import { generateDataKeyWithoutPlaintext } from "./generate-data-key-without-plaintext.js";
+import { generateRandom } from "./generate-random.js";
+import { getKeyPolicy } from "./get-key-policy.js";
+import { listAliases } from "./list-aliases.js";
+import { listKeyPolicies } from "./list-key-policies.js";
+import { listKeys } from "./list-keys.js";
+import { listResourceTags } from "./list-resource-tags.js";
+import { putKeyPolicy } from "./put-key-policy.js";
+import { reEncrypt } from "./re-encrypt.js";
+import { scheduleKeyDeletion } from "./schedule-key-deletion.js";
+import { tagResource } from "./tag-resource.js";
+import { untagResource } from "./untag-resource.js";
+import { updateAlias } from "./update-alias.js";
+import { updateKeyDescription } from "./update-key-description.js";
+
+export type Handler<O extends OperationName> = (
+  ctx: OpContext,
+  input: OperationIO[O]["input"],
+) => Promise<OperationIO[O]["output"]>;
+
+/** Every operation Trent implements. */
+export const OPERATIONS: { readonly [O in OperationName]?: Handler<O> } = {
+  CancelKeyDeletion: cancelKeyDeletion,
+  CreateAlias: createAlias,
+  CreateKey: createKey,
+  Decrypt: decrypt,
+  DeleteAlias: deleteAlias,
+  DescribeKey: describeKey,
+  DisableKey: disableKey,
+  EnableKey: enableKey,
+  Encrypt: encrypt,
+  GenerateDataKey: generateDataKey,
+  GenerateDataKeyWithoutPlaintext: generateDataKeyWithoutPlaintext,
+  GenerateRandom: generateRandom,
+  GetKeyPolicy: getKeyPolicy,
+  ListAliases: listAliases,
+  ListKeyPolicies: listKeyPolicies,
+  ListKeys: listKeys,
+  ListResourceTags: listResourceTags,
+  PutKeyPolicy: putKeyPolicy,
+  ReEncrypt: reEncrypt,
+  ScheduleKeyDeletion: scheduleKeyDeletion,
+  TagResource: tagResource,
+  UntagResource: untagResource,
+  UpdateAlias: updateAlias,
+  UpdateKeyDescription: updateKeyDescription,
+};
+
+/**
+ * Operations of the model Trent answers with UnsupportedOperationException, and why. The README's
+ * not-implemented list is this table; a test fails when an operation is in neither list.
+ */
+export const NOT_IMPLEMENTED: { readonly [O in OperationName]?: string } = {
+  ConnectCustomKeyStore: "custom key stores are not implemented yet",
+  CreateCustomKeyStore: "custom key stores are not implemented yet",
+  DeleteCustomKeyStore: "custom key stores are not implemented yet",
+  DescribeCustomKeyStores: "custom key stores are not implemented yet",
+  DisconnectCustomKeyStore: "custom key stores are not implemented yet",
+  UpdateCustomKeyStore: "custom key stores are not implemented yet",
+  CreateGrant: "grants are not implemented yet",
+  ListGrants: "grants are not implemented yet",
+  ListRetirableGrants: "grants are not implemented yet",
+  RetireGrant: "grants are not implemented yet",
+  RevokeGrant: "grants are not implemented yet",
+  DeleteImportedKeyMaterial: "key import is not implemented yet",
+  GetParametersForImport: "key import is not implemented yet",
+  ImportKeyMaterial: "key import is not implemented yet",
+  DeriveSharedSecret: "asymmetric keys are not implemented yet",
+  GenerateDataKeyPair: "asymmetric keys are not implemented yet",
+  GenerateDataKeyPairWithoutPlaintext: "asymmetric keys are not implemented yet",
+  GenerateMac: "HMAC keys are not implemented yet",
+  GetPublicKey: "asymmetric keys are not implemented yet",
+  Sign: "asymmetric keys are not implemented yet",
+  Verify: "asymmetric keys are not implemented yet",
+  VerifyMac: "HMAC keys are not implemented yet",
+  DisableKeyRotation: "key rotation is not implemented yet",
+  EnableKeyRotation: "key rotation is not implemented yet",
+  GetKeyRotationStatus: "key rotation is not implemented yet",
+  ListKeyRotations: "key rotation is not implemented yet",
+  RotateKeyOnDemand: "key rotation is not implemented yet",
+  ReplicateKey: "multi-Region keys are not supported: one Trent deployment serves each region on its own",
+  UpdatePrimaryRegion: "multi-Region keys are not supported: one Trent deployment serves each region on its own",
+};
+
+export function isOperationName(name: string): name is OperationName {
+  return Object.prototype.hasOwnProperty.call(operations, name);
+}

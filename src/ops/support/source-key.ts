@@ -1,0 +1,38 @@
+import { KmsError } from "../../domain/errors.js";
+import type { KeyRecord } from "../../domain/key-record.js";
+import type { ConditionValue } from "../../policy/authorizer.js";
+import type { OpContext } from "../context.js";
+import { resolveKey } from "./resolve-key.js";
+import { invalidCiphertext, keyIdOfCiphertext } from "./symmetric.js";
+import { checkKeyForUse } from "./use-key.js";
+
+/**
+ * Finds the key that must decrypt a ciphertext (Decrypt, ReEncrypt source). A symmetric blob
+ * names its key; a KeyId in the request must then name the same key (IncorrectKeyException).
+ * A blob that names no key of ours is InvalidCiphertextException, whatever the reason.
+ */
+export async function keyForCiphertext(
+  ctx: OpContext,
+  blob: Uint8Array,
+  keyIdParam: string | undefined,
+  opts: { operation: string; action: string; conditions: Readonly<Record<string, ConditionValue>> },
+): Promise<KeyRecord> {
+  const blobKeyId = keyIdOfCiphertext(blob);
+  let requested: KeyRecord | undefined;
+  if (keyIdParam !== undefined) requested = await resolveKey(ctx, keyIdParam, { allowAlias: true });
+  if (blobKeyId === undefined) {
+    if (requested === undefined) throw invalidCiphertext();
+    // Not a symmetric blob: only an asymmetric key named in the request could decrypt it.
+    if (requested.keySpec === "SYMMETRIC_DEFAULT") throw invalidCiphertext();
+    return checkKeyForUse(ctx, requested, { ...opts, usage: "ENCRYPT_DECRYPT" });
+  }
+  if (requested !== undefined && requested.keyId !== blobKeyId) {
+    throw new KmsError(
+      "IncorrectKeyException",
+      "The key ID in the request does not identify a CMK that can perform this operation.",
+    );
+  }
+  const key = await ctx.store.getKey(blobKeyId);
+  if (key === undefined || key.region !== ctx.caller.region) throw invalidCiphertext();
+  return checkKeyForUse(ctx, requested ?? key, opts);
+}

@@ -1,0 +1,59 @@
+import { parseSymmetricBlob } from "../../crypto/ciphertext-blob.js";
+import type { EncryptionContext } from "../../crypto/encryption-context.js";
+import type { SecretBytes } from "../../crypto/secret-bytes.js";
+import { openSymmetric, sealSymmetric } from "../../crypto/symmetric.js";
+import { KmsError } from "../../domain/errors.js";
+import type { KeyRecord } from "../../domain/key-record.js";
+import type { OpContext } from "../context.js";
+
+export interface SealedBlob {
+  readonly blob: Buffer;
+  readonly materialId: string;
+}
+
+/** Encrypts under the key's current material (the newest backing-key version). */
+export async function sealUnderKey(
+  ctx: OpContext,
+  key: KeyRecord,
+  plaintext: SecretBytes,
+  encryptionContext: EncryptionContext | undefined,
+): Promise<SealedBlob> {
+  const m = await ctx.materials.current(key);
+  const blob = sealSymmetric({
+    backingKey: m.secret,
+    keyId: key.keyId,
+    materialId: m.materialId,
+    plaintext,
+    encryptionContext,
+    random: ctx.random,
+  });
+  return { blob, materialId: m.materialId };
+}
+
+/** The key id a symmetric ciphertext names, or undefined when it is not one of ours. */
+export function keyIdOfCiphertext(blob: Uint8Array): string | undefined {
+  return parseSymmetricBlob(blob)?.keyId;
+}
+
+export function invalidCiphertext(): KmsError {
+  return new KmsError("InvalidCiphertextException", "");
+}
+
+/**
+ * Decrypts a symmetric blob with a key already resolved, authorized and state-checked.
+ * Every failure is the same InvalidCiphertextException: no oracle.
+ */
+export async function openWithKey(
+  ctx: OpContext,
+  key: KeyRecord,
+  blob: Uint8Array,
+  encryptionContext: EncryptionContext | undefined,
+): Promise<{ plaintext: SecretBytes; materialId: string }> {
+  const parsed = parseSymmetricBlob(blob);
+  if (parsed === undefined || parsed.keyId !== key.keyId || key.keySpec !== "SYMMETRIC_DEFAULT") throw invalidCiphertext();
+  const material = await ctx.materials.get(key.keyId, parsed.materialId);
+  if (material === undefined) throw invalidCiphertext();
+  const plaintext = openSymmetric(parsed, material, encryptionContext);
+  if (plaintext === undefined) throw invalidCiphertext();
+  return { plaintext, materialId: parsed.materialId };
+}

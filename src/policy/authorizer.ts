@@ -1,0 +1,39 @@
+import type { KeyRecord } from "../domain/key-record.js";
+
+/** Who is calling: established by SigV4 and the access key's principal. */
+export interface Caller {
+  readonly accountId: string;
+  /** Region from the SigV4 credential scope; keys are partitioned by it. */
+  readonly region: string;
+  readonly principalArn: string;
+  readonly principalId: string;
+  readonly principalType: "Root" | "IAMUser" | "Role" | "AssumedRole";
+  readonly accessKeyId: string;
+  readonly sourceIp: string;
+  readonly userAgent: string;
+  readonly secureTransport: boolean;
+}
+
+export type ConditionValue = string | number | boolean | readonly string[];
+
+export interface AuthzRequest {
+  /** e.g. "kms:Encrypt" */
+  readonly action: string;
+  /** The key acted on; absent for account-level actions (CreateKey, ListKeys, GenerateRandom...). */
+  readonly key?: KeyRecord;
+  /** Request-specific condition keys (kms:EncryptionContext:..., kms:RequestAlias, aws:RequestTag/...). */
+  readonly conditions?: Readonly<Record<string, ConditionValue>>;
+}
+
+export interface Decision {
+  readonly allowed: boolean;
+  /** AWS-format denial message for AccessDeniedException when not allowed. */
+  readonly message?: string;
+  /** Human-readable trace of what was considered (for the explainer and denial logs). */
+  readonly trace: readonly string[];
+}
+
+/** The policy engine's entry point. Every call goes through one Authorizer. */
+export interface Authorizer {
+  decide(caller: Caller, request: AuthzRequest, now: number): Promise<Decision>;
+}

@@ -1,0 +1,67 @@
+import type { KeyRecord } from "../domain/key-record.js";
+import type { KeyMaterials } from "../ops/support/key-materials.js";
+import type { Store } from "../store/store.js";
+
+export interface ScheduledEvent {
+  readonly kind: "DeleteKey";
+  readonly key: KeyRecord;
+  readonly at: number;
+}
+
+/**
+ * Carries out what is due by itself: scheduled key deletions (and, later, rotations and
+ * material expiry). Driven by an injectable clock; `runOnce` is what the timer calls, so tests
+ * call it directly. Work is idempotent: a deletion due while the service was down happens once,
+ * at the next run.
+ */
+export class Scheduler {
+  readonly #store: Store;
+  readonly #materials: KeyMaterials;
+  readonly #now: () => number;
+  readonly #onEvent: (e: ScheduledEvent) => void;
+  #timer: NodeJS.Timeout | undefined;
+  #running: Promise<number> | undefined;
+
+  constructor(store: Store, materials: KeyMaterials, now: () => number, onEvent: (e: ScheduledEvent) => void = () => {}) {
+    this.#store = store;
+    this.#materials = materials;
+    this.#now = now;
+    this.#onEvent = onEvent;
+  }
+
+  start(intervalMs: number): void {
+    this.#timer = setInterval(() => void this.runOnce().catch(() => {}), intervalMs);
+    this.#timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.#timer) clearInterval(this.#timer);
+    this.#timer = undefined;
+    await this.#running?.catch(() => 0);
+  }
+
+  /** Runs everything due now; returns how many events happened. Never runs twice at once. */
+  runOnce(): Promise<number> {
+    this.#running ??= this.#run().finally(() => (this.#running = undefined));
+    return this.#running;
+  }
+
+  async #run(): Promise<number> {
+    let done = 0;
+    for (;;) {
+      const now = this.#now();
+      const due = await this.#store.dueKeys(now, 100);
+      let progressed = 0;
+      for (const key of due) {
+        if (key.keyState === "PendingDeletion" && key.deletionDate !== undefined && key.deletionDate <= now) {
+          await this.#store.deleteKey(key.keyId);
+          this.#materials.forget(key.keyId);
+          this.#onEvent({ kind: "DeleteKey", key, at: now });
+          progressed++;
+        }
+      }
+      done += progressed;
+      if (progressed === 0 || due.length < 100) return done;
+    }
+  }
+}

@@ -1,0 +1,25 @@
+import type { AliasRecord, KeyMaterialRecord, KeyRecord } from "../domain/key-record.js";
+import type { AccessKeyRecord, PrincipalRecord } from "./store.js";
+
+/** Deep copies so that no caller shares mutable state with a store. */
+export function copyKey(k: KeyRecord): KeyRecord {
+  return structuredClone(k);
+}
+
+export function copyMaterial(m: KeyMaterialRecord): KeyMaterialRecord {
+  const { publicKey, ...rest } = m;
+  const out: KeyMaterialRecord = { ...rest, wrapped: { rootVersion: m.wrapped.rootVersion, blob: Buffer.from(m.wrapped.blob) } };
+  return publicKey === undefined ? out : { ...out, publicKey: Buffer.from(publicKey) };
+}
+
+export function copyAlias(a: AliasRecord): AliasRecord {
+  return { ...a };
+}
+
+export function copyPrincipal(p: PrincipalRecord): PrincipalRecord {
+  return { ...p, policies: { ...p.policies } };
+}
+
+export function copyAccessKey(k: AccessKeyRecord): AccessKeyRecord {
+  return { ...k, secret: { rootVersion: k.secret.rootVersion, blob: Buffer.from(k.secret.blob) } };
+}

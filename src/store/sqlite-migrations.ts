@@ -1,0 +1,63 @@
+/**
+ * Versioned schema of the SQLite store. Migration N brings `PRAGMA user_version` from N-1 to N.
+ * Never edit a released migration: add a new one.
+ */
+export const SQLITE_MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE keys (
+    key_id      TEXT PRIMARY KEY,
+    account_id  TEXT NOT NULL,
+    region      TEXT NOT NULL,
+    revision    INTEGER NOT NULL,
+    due_at      INTEGER,
+    doc         TEXT NOT NULL
+  ) WITHOUT ROWID;
+  CREATE INDEX keys_by_partition ON keys(account_id, region, key_id);
+  CREATE INDEX keys_by_due ON keys(due_at) WHERE due_at IS NOT NULL;
+
+  CREATE TABLE key_materials (
+    key_id        TEXT NOT NULL,
+    material_id   TEXT NOT NULL,
+    created_at    INTEGER NOT NULL,
+    origin        TEXT NOT NULL,
+    root_version  TEXT NOT NULL,
+    wrapped       BLOB NOT NULL,
+    public_key    BLOB,
+    PRIMARY KEY (key_id, material_id)
+  ) WITHOUT ROWID;
+
+  CREATE TABLE aliases (
+    account_id  TEXT NOT NULL,
+    region      TEXT NOT NULL,
+    alias_name  TEXT NOT NULL,
+    key_id      TEXT NOT NULL,
+    created_at  INTEGER NOT NULL,
+    updated_at  INTEGER NOT NULL,
+    PRIMARY KEY (account_id, region, alias_name)
+  ) WITHOUT ROWID;
+  CREATE INDEX aliases_by_key ON aliases(key_id);
+
+  CREATE TABLE accounts (
+    account_id  TEXT PRIMARY KEY,
+    created_at  INTEGER NOT NULL
+  ) WITHOUT ROWID;
+
+  CREATE TABLE principals (
+    arn         TEXT PRIMARY KEY,
+    account_id  TEXT NOT NULL,
+    doc         TEXT NOT NULL
+  ) WITHOUT ROWID;
+  CREATE INDEX principals_by_account ON principals(account_id);
+
+  CREATE TABLE access_keys (
+    access_key_id  TEXT PRIMARY KEY,
+    principal_arn  TEXT NOT NULL,
+    account_id     TEXT NOT NULL,
+    root_version   TEXT NOT NULL,
+    wrapped_secret BLOB NOT NULL,
+    created_at     INTEGER NOT NULL,
+    status         TEXT NOT NULL
+  ) WITHOUT ROWID;
+  CREATE INDEX access_keys_by_principal ON access_keys(principal_arn);
+  `,
+];

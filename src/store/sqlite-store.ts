@@ -1,0 +1,468 @@
+import Database from "better-sqlite3";
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import { nextDueAt, type AliasRecord, type KeyMaterialRecord, type KeyRecord } from "../domain/key-record.js";
+import { InjectedWriteFailure } from "./memory-store.js";
+import { SQLITE_MIGRATIONS } from "./sqlite-migrations.js";
+import {
+  DuplicateEntry,
+  RevisionConflict,
+  type AccessKeyRecord,
+  type AccountRecord,
+  type KeyChange,
+  type Page,
+  type PrincipalRecord,
+  type Store,
+} from "./store.js";
+
+interface KeyRow {
+  doc: string;
+  revision: number;
+}
+interface MaterialRow {
+  key_id: string;
+  material_id: string;
+  created_at: number;
+  origin: KeyMaterialRecord["origin"];
+  root_version: string;
+  wrapped: Buffer;
+  public_key: Buffer | null;
+}
+interface AliasRow {
+  account_id: string;
+  region: string;
+  alias_name: string;
+  key_id: string;
+  created_at: number;
+  updated_at: number;
+}
+interface AccessKeyRow {
+  access_key_id: string;
+  principal_arn: string;
+  account_id: string;
+  root_version: string;
+  wrapped_secret: Buffer;
+  created_at: number;
+  status: AccessKeyRecord["status"];
+}
+
+function keyFromRow(r: KeyRow): KeyRecord {
+  return { ...(JSON.parse(r.doc) as Omit<KeyRecord, "revision">), revision: r.revision };
+}
+
+function keyDoc(k: KeyRecord): string {
+  const { revision: _revision, ...doc } = k;
+  return JSON.stringify(doc);
+}
+
+function materialFromRow(r: MaterialRow): KeyMaterialRecord {
+  const base: KeyMaterialRecord = {
+    keyId: r.key_id,
+    materialId: r.material_id,
+    createdAt: r.created_at,
+    origin: r.origin,
+    wrapped: { rootVersion: r.root_version, blob: r.wrapped },
+  };
+  return r.public_key === null ? base : { ...base, publicKey: r.public_key };
+}
+
+function aliasFromRow(r: AliasRow): AliasRecord {
+  return {
+    accountId: r.account_id,
+    region: r.region,
+    aliasName: r.alias_name,
+    targetKeyId: r.key_id,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  };
+}
+
+function accessKeyFromRow(r: AccessKeyRow): AccessKeyRecord {
+  return {
+    accessKeyId: r.access_key_id,
+    principalArn: r.principal_arn,
+    accountId: r.account_id,
+    secret: { rootVersion: r.root_version, blob: r.wrapped_secret },
+    createdAt: r.created_at,
+    status: r.status,
+  };
+}
+
+function isUniqueViolation(e: unknown): boolean {
+  return e instanceof Error && "code" in e && (e as { code: unknown }).code === "SQLITE_CONSTRAINT_PRIMARYKEY";
+}
+
+function isBusy(e: unknown): boolean {
+  return e instanceof Error && "code" in e && String((e as { code: unknown }).code).startsWith("SQLITE_BUSY");
+}
+
+/**
+ * Retries `f` for a few seconds while SQLite reports SQLITE_BUSY. Opening a WAL database while
+ * another process opens or closes it can fail with SQLITE_BUSY without consulting the busy
+ * handler (sqlite.org/wal.html); `f` must be safe to run again.
+ */
+function retryBusy<T>(f: () => T): T {
+  const deadline = Date.now() + 5000;
+  for (;;) {
+    try {
+      return f();
+    } catch (e) {
+      if (!isBusy(e) || Date.now() > deadline) throw e;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
+    }
+  }
+}
+
+/**
+ * The embedded default store: one SQLite file, WAL, synchronous=FULL, so that a resolved write
+ * survives a crash. Each method runs in one transaction. `failWrites(n)` makes the next n write
+ * transactions throw after their statements ran but before commit, so that the rollback is what
+ * keeps the state unchanged.
+ */
+export class SqliteStore implements Store {
+  readonly kind = "sqlite";
+  readonly #db: Database.Database;
+  readonly #s;
+  #failures = 0;
+
+  constructor(path: string) {
+    if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    const db = new Database(path);
+    this.#db = db;
+    try {
+      retryBusy(() => {
+        db.pragma("busy_timeout = 5000");
+        db.pragma("journal_mode = WAL");
+        db.pragma("synchronous = FULL");
+        db.pragma("foreign_keys = ON");
+        this.#migrate();
+      });
+    } catch (e) {
+      db.close();
+      throw e;
+    }
+    this.#s = {
+      insertKey: db.prepare<[string, string, string, number, number | null, string]>(
+        "INSERT INTO keys (key_id, account_id, region, revision, due_at, doc) VALUES (?, ?, ?, ?, ?, ?)",
+      ),
+      getKey: db.prepare<[string], KeyRow>("SELECT doc, revision FROM keys WHERE key_id = ?"),
+      casKey: db.prepare<[number, number | null, string, string, number]>(
+        "UPDATE keys SET revision = ?, due_at = ?, doc = ? WHERE key_id = ? AND revision = ?",
+      ),
+      deleteKey: db.prepare<[string]>("DELETE FROM keys WHERE key_id = ?"),
+      listKeys: db.prepare<[string, string, string, number], KeyRow>(
+        "SELECT doc, revision FROM keys WHERE account_id = ? AND region = ? AND key_id > ? ORDER BY key_id LIMIT ?",
+      ),
+      dueKeys: db.prepare<[number, number], KeyRow>(
+        "SELECT doc, revision FROM keys WHERE due_at IS NOT NULL AND due_at <= ? ORDER BY due_at LIMIT ?",
+      ),
+      countKeys: db.prepare<[], { n: number }>("SELECT count(*) AS n FROM keys"),
+      insertMaterial: db.prepare<[string, string, number, string, string, Buffer, Buffer | null]>(
+        "INSERT INTO key_materials (key_id, material_id, created_at, origin, root_version, wrapped, public_key) VALUES (?, ?, ?, ?, ?, ?, ?)",
+      ),
+      getMaterial: db.prepare<[string, string], MaterialRow>(
+        "SELECT * FROM key_materials WHERE key_id = ? AND material_id = ?",
+      ),
+      listMaterials: db.prepare<[string], MaterialRow>(
+        "SELECT * FROM key_materials WHERE key_id = ? ORDER BY created_at, material_id",
+      ),
+      deleteMaterial: db.prepare<[string, string]>("DELETE FROM key_materials WHERE key_id = ? AND material_id = ?"),
+      deleteMaterials: db.prepare<[string]>("DELETE FROM key_materials WHERE key_id = ?"),
+      insertAlias: db.prepare<[string, string, string, string, number, number]>(
+        "INSERT INTO aliases (account_id, region, alias_name, key_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
+      ),
+      getAlias: db.prepare<[string, string, string], AliasRow>(
+        "SELECT * FROM aliases WHERE account_id = ? AND region = ? AND alias_name = ?",
+      ),
+      updateAlias: db.prepare<[string, number, string, string, string]>(
+        "UPDATE aliases SET key_id = ?, updated_at = ? WHERE account_id = ? AND region = ? AND alias_name = ?",
+      ),
+      deleteAlias: db.prepare<[string, string, string]>(
+        "DELETE FROM aliases WHERE account_id = ? AND region = ? AND alias_name = ?",
+      ),
+      deleteAliasesOfKey: db.prepare<[string]>("DELETE FROM aliases WHERE key_id = ?"),
+      listAliases: db.prepare<[string, string, string, number], AliasRow>(
+        "SELECT * FROM aliases WHERE account_id = ? AND region = ? AND alias_name > ? ORDER BY alias_name LIMIT ?",
+      ),
+      listAliasesOfKey: db.prepare<[string, string, string, string, number], AliasRow>(
+        "SELECT * FROM aliases WHERE account_id = ? AND region = ? AND key_id = ? AND alias_name > ? ORDER BY alias_name LIMIT ?",
+      ),
+      putAccount: db.prepare<[string, number]>(
+        "INSERT INTO accounts (account_id, created_at) VALUES (?, ?) ON CONFLICT(account_id) DO UPDATE SET created_at = excluded.created_at",
+      ),
+      getAccount: db.prepare<[string], { account_id: string; created_at: number }>(
+        "SELECT * FROM accounts WHERE account_id = ?",
+      ),
+      listAccounts: db.prepare<[], { account_id: string; created_at: number }>(
+        "SELECT * FROM accounts ORDER BY account_id",
+      ),
+      putPrincipal: db.prepare<[string, string, string]>(
+        "INSERT INTO principals (arn, account_id, doc) VALUES (?, ?, ?) ON CONFLICT(arn) DO UPDATE SET account_id = excluded.account_id, doc = excluded.doc",
+      ),
+      getPrincipal: db.prepare<[string], { doc: string }>("SELECT doc FROM principals WHERE arn = ?"),
+      listPrincipals: db.prepare<[string], { doc: string }>(
+        "SELECT doc FROM principals WHERE account_id = ? ORDER BY arn",
+      ),
+      deletePrincipal: db.prepare<[string]>("DELETE FROM principals WHERE arn = ?"),
+      deleteAccessKeysOf: db.prepare<[string]>("DELETE FROM access_keys WHERE principal_arn = ?"),
+      putAccessKey: db.prepare<[string, string, string, string, Buffer, number, string]>(
+        `INSERT INTO access_keys (access_key_id, principal_arn, account_id, root_version, wrapped_secret, created_at, status)
+         VALUES (?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT(access_key_id) DO UPDATE SET principal_arn = excluded.principal_arn, account_id = excluded.account_id,
+           root_version = excluded.root_version, wrapped_secret = excluded.wrapped_secret, created_at = excluded.created_at,
+           status = excluded.status`,
+      ),
+      getAccessKey: db.prepare<[string], AccessKeyRow>("SELECT * FROM access_keys WHERE access_key_id = ?"),
+      listAccessKeys: db.prepare<[string], AccessKeyRow>(
+        "SELECT * FROM access_keys WHERE principal_arn = ? ORDER BY access_key_id",
+      ),
+      deleteAccessKey: db.prepare<[string]>("DELETE FROM access_keys WHERE access_key_id = ?"),
+    };
+  }
+
+  /** Test hook: the next n write transactions fail just before commit. */
+  failWrites(n: number): void {
+    this.#failures = n;
+  }
+
+  /** Reads one connection setting (tests, diagnostics). */
+  readPragma(name: "journal_mode" | "synchronous" | "user_version" | "foreign_keys"): unknown {
+    return this.#db.pragma(name, { simple: true });
+  }
+
+  /** Called last in every write transaction: an injected failure rolls back what already ran. */
+  #beforeCommit(): void {
+    if (this.#failures > 0) {
+      this.#failures--;
+      throw new InjectedWriteFailure();
+    }
+  }
+
+  /**
+   * Reads the version and migrates under one IMMEDIATE (write-locked) transaction, so that two
+   * processes opening a new database at once cannot both run the same migration.
+   */
+  #migrate(): void {
+    this.#db
+      .transaction(() => {
+        const current = this.#db.pragma("user_version", { simple: true }) as number;
+        if (current > SQLITE_MIGRATIONS.length) {
+          throw new Error(`database schema version ${current} is newer than this Trent (${SQLITE_MIGRATIONS.length})`);
+        }
+        for (let v = current; v < SQLITE_MIGRATIONS.length; v++) {
+          this.#db.exec(SQLITE_MIGRATIONS[v] ?? "");
+          this.#db.pragma(`user_version = ${v + 1}`);
+        }
+      })
+      .immediate();
+  }
+
+  #insertMaterial(m: KeyMaterialRecord): void {
+    this.#s.insertMaterial.run(
+      m.keyId,
+      m.materialId,
+      m.createdAt,
+      m.origin,
+      m.wrapped.rootVersion,
+      m.wrapped.blob,
+      m.publicKey ?? null,
+    );
+  }
+
+  async createKey(key: KeyRecord, materials: readonly KeyMaterialRecord[]): Promise<void> {
+    try {
+      this.#db.transaction(() => {
+        this.#s.insertKey.run(key.keyId, key.accountId, key.region, 1, nextDueAt(key) ?? null, keyDoc(key));
+        for (const m of materials) this.#insertMaterial(m);
+        this.#beforeCommit();
+      })();
+    } catch (e) {
+      if (isUniqueViolation(e)) throw new DuplicateEntry(`key ${key.keyId}`);
+      throw e;
+    }
+  }
+
+  async getKey(keyId: string): Promise<KeyRecord | undefined> {
+    const r = this.#s.getKey.get(keyId);
+    return r && keyFromRow(r);
+  }
+
+  async updateKey(change: KeyChange): Promise<KeyRecord> {
+    const k = change.key;
+    const next = { ...k, revision: change.expectedRevision + 1 };
+    this.#db.transaction(() => {
+      const res = this.#s.casKey.run(next.revision, nextDueAt(next) ?? null, keyDoc(next), k.keyId, change.expectedRevision);
+      if (res.changes !== 1) throw new RevisionConflict();
+      for (const id of change.removeMaterialIds ?? []) this.#s.deleteMaterial.run(k.keyId, id);
+      for (const m of change.addMaterials ?? []) this.#insertMaterial(m);
+      this.#beforeCommit();
+    })();
+    return structuredClone(next);
+  }
+
+  async deleteKey(keyId: string): Promise<void> {
+    this.#db.transaction(() => {
+      this.#s.deleteAliasesOfKey.run(keyId);
+      this.#s.deleteMaterials.run(keyId);
+      this.#s.deleteKey.run(keyId);
+      this.#beforeCommit();
+    })();
+  }
+
+  async listKeys(accountId: string, region: string, after: string | undefined, limit: number): Promise<Page<KeyRecord>> {
+    const rows = this.#s.listKeys.all(accountId, region, after ?? "", limit + 1);
+    const items = rows.slice(0, limit).map(keyFromRow);
+    const last = items[items.length - 1];
+    return rows.length > limit && last !== undefined ? { items, next: last.keyId } : { items };
+  }
+
+  async dueKeys(now: number, limit: number): Promise<readonly KeyRecord[]> {
+    return this.#s.dueKeys.all(now, limit).map(keyFromRow);
+  }
+
+  async countKeys(): Promise<number> {
+    return this.#s.countKeys.get()?.n ?? 0;
+  }
+
+  async getKeyMaterial(keyId: string, materialId: string): Promise<KeyMaterialRecord | undefined> {
+    const r = this.#s.getMaterial.get(keyId, materialId);
+    return r && materialFromRow(r);
+  }
+
+  async listKeyMaterials(keyId: string): Promise<readonly KeyMaterialRecord[]> {
+    return this.#s.listMaterials.all(keyId).map(materialFromRow);
+  }
+
+  async createAlias(a: AliasRecord): Promise<void> {
+    try {
+      this.#db.transaction(() => {
+        this.#s.insertAlias.run(a.accountId, a.region, a.aliasName, a.targetKeyId, a.createdAt, a.updatedAt);
+        this.#beforeCommit();
+      })();
+    } catch (e) {
+      if (isUniqueViolation(e)) throw new DuplicateEntry(`alias ${a.aliasName}`);
+      throw e;
+    }
+  }
+
+  async getAlias(accountId: string, region: string, aliasName: string): Promise<AliasRecord | undefined> {
+    const r = this.#s.getAlias.get(accountId, region, aliasName);
+    return r && aliasFromRow(r);
+  }
+
+  async updateAlias(a: AliasRecord): Promise<boolean> {
+    return this.#db.transaction(() => {
+      const updated = this.#s.updateAlias.run(a.targetKeyId, a.updatedAt, a.accountId, a.region, a.aliasName).changes === 1;
+      this.#beforeCommit();
+      return updated;
+    })();
+  }
+
+  async deleteAlias(accountId: string, region: string, aliasName: string): Promise<boolean> {
+    return this.#db.transaction(() => {
+      const deleted = this.#s.deleteAlias.run(accountId, region, aliasName).changes === 1;
+      this.#beforeCommit();
+      return deleted;
+    })();
+  }
+
+  async listAliases(
+    accountId: string,
+    region: string,
+    keyId: string | undefined,
+    after: string | undefined,
+    limit: number,
+  ): Promise<Page<AliasRecord>> {
+    const rows =
+      keyId === undefined
+        ? this.#s.listAliases.all(accountId, region, after ?? "", limit + 1)
+        : this.#s.listAliasesOfKey.all(accountId, region, keyId, after ?? "", limit + 1);
+    const items = rows.slice(0, limit).map(aliasFromRow);
+    const last = items[items.length - 1];
+    return rows.length > limit && last !== undefined ? { items, next: last.aliasName } : { items };
+  }
+
+  async putAccount(account: AccountRecord): Promise<void> {
+    this.#db.transaction(() => {
+      this.#s.putAccount.run(account.accountId, account.createdAt);
+      this.#beforeCommit();
+    })();
+  }
+
+  async getAccount(accountId: string): Promise<AccountRecord | undefined> {
+    const r = this.#s.getAccount.get(accountId);
+    return r && { accountId: r.account_id, createdAt: r.created_at };
+  }
+
+  async listAccounts(): Promise<readonly AccountRecord[]> {
+    return this.#s.listAccounts.all().map((r) => ({ accountId: r.account_id, createdAt: r.created_at }));
+  }
+
+  async putPrincipal(p: PrincipalRecord): Promise<void> {
+    this.#db.transaction(() => {
+      this.#s.putPrincipal.run(p.arn, p.accountId, JSON.stringify(p));
+      this.#beforeCommit();
+    })();
+  }
+
+  async getPrincipal(arn: string): Promise<PrincipalRecord | undefined> {
+    const r = this.#s.getPrincipal.get(arn);
+    return r && (JSON.parse(r.doc) as PrincipalRecord);
+  }
+
+  async listPrincipals(accountId: string): Promise<readonly PrincipalRecord[]> {
+    return this.#s.listPrincipals.all(accountId).map((r) => JSON.parse(r.doc) as PrincipalRecord);
+  }
+
+  async deletePrincipal(arn: string): Promise<boolean> {
+    return this.#db.transaction(() => {
+      this.#s.deleteAccessKeysOf.run(arn);
+      const deleted = this.#s.deletePrincipal.run(arn).changes === 1;
+      this.#beforeCommit();
+      return deleted;
+    })();
+  }
+
+  async putAccessKey(k: AccessKeyRecord): Promise<void> {
+    this.#db.transaction(() => {
+      this.#s.putAccessKey.run(
+        k.accessKeyId,
+        k.principalArn,
+        k.accountId,
+        k.secret.rootVersion,
+        k.secret.blob,
+        k.createdAt,
+        k.status,
+      );
+      this.#beforeCommit();
+    })();
+  }
+
+  async getAccessKey(accessKeyId: string): Promise<AccessKeyRecord | undefined> {
+    const r = this.#s.getAccessKey.get(accessKeyId);
+    return r && accessKeyFromRow(r);
+  }
+
+  async listAccessKeys(principalArn: string): Promise<readonly AccessKeyRecord[]> {
+    return this.#s.listAccessKeys.all(principalArn).map(accessKeyFromRow);
+  }
+
+  async deleteAccessKey(accessKeyId: string): Promise<boolean> {
+    return this.#db.transaction(() => {
+      const deleted = this.#s.deleteAccessKey.run(accessKeyId).changes === 1;
+      this.#beforeCommit();
+      return deleted;
+    })();
+  }
+
+  async resetKeys(): Promise<void> {
+    this.#db.transaction(() => {
+      this.#db.exec("DELETE FROM aliases; DELETE FROM key_materials; DELETE FROM keys;");
+      this.#beforeCommit();
+    })();
+  }
+
+  async close(): Promise<void> {
+    if (this.#db.open) this.#db.close();
+  }
+}

@@ -1,0 +1,1144 @@
+/**
+ * The contract every Store backend must meet, as one node:test suite. A backend's test file calls
+ * `runStoreContract(name, open)`; `open` gives a fresh, empty store for each test.
+ */
+import { strict as assert } from "node:assert";
+import { createHash } from "node:crypto";
+import { describe, it, type TestContext } from "node:test";
+import type { AliasRecord, KeyMaterialRecord, KeyRecord, Tag } from "../domain/key-record.js";
+import {
+  DuplicateEntry,
+  RevisionConflict,
+  type AccessKeyRecord,
+  type AccountRecord,
+  type PrincipalRecord,
+  type Store,
+} from "./store.js";
+
+export interface OpenedStore {
+  readonly store: Store;
+  /** Makes the next n write calls of the current store fail. */
+  readonly injectFailures: (n: number) => void;
+  /**
+   * Closes the current store and opens the same data again. Afterwards `injectFailures` and
+   * `cleanup` apply to the returned store.
+   */
+  readonly reopen?: () => Promise<Store>;
+  /** Closes the current store and removes whatever it left behind. */
+  readonly cleanup: () => Promise<void>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Fixtures
+
+const T0 = 1_700_000_000_000;
+const DAY = 86_400_000;
+const ACCOUNT_A = "111111111111";
+const ACCOUNT_B = "222222222222";
+const REGION_1 = "us-east-1";
+const REGION_2 = "eu-west-1";
+const PARTITIONS: readonly (readonly [string, string])[] = [
+  [ACCOUNT_A, REGION_1],
+  [ACCOUNT_A, REGION_2],
+  [ACCOUNT_B, REGION_1],
+  [ACCOUNT_B, REGION_2],
+];
+
+function kid(n: number): string {
+  return `00000000-0000-4000-8000-${String(n).padStart(12, "0")}`;
+}
+
+function mid(label: string): string {
+  return createHash("sha256").update(label).digest("hex");
+}
+
+/** Every byte value, so that any encoding slip (text, base64, NUL truncation) shows. */
+function blob(label: string): Buffer {
+  return Buffer.concat([Buffer.from(label, "utf8"), Buffer.from(Array.from({ length: 256 }, (_, i) => i))]);
+}
+
+const K1 = kid(1);
+const K2 = kid(2);
+const K3 = kid(3);
+const K4 = kid(4);
+const K5 = kid(5);
+const NEW_KEY = kid(9);
+const PROBE_KEYS = [K1, K2, K3, K4, K5, NEW_KEY];
+
+const ROOT_A = `arn:aws:iam::${ACCOUNT_A}:root`;
+const ALICE = `arn:aws:iam::${ACCOUNT_A}:user/alice`;
+const ROLE_B = `arn:aws:iam::${ACCOUNT_B}:role/deployer`;
+const NEW_PRINCIPAL = `arn:aws:iam::${ACCOUNT_B}:user/bob`;
+const PROBE_PRINCIPALS = [ROOT_A, ALICE, ROLE_B, NEW_PRINCIPAL];
+const PROBE_ACCESS_KEYS = ["AKIAALICE0000000001", "AKIAALICE0000000002", "AKIAROOTA0000000001", "AKIANEW00000000000001"];
+
+function makeKey(keyId: string, over: Partial<KeyRecord> = {}): KeyRecord {
+  return {
+    keyId,
+    accountId: ACCOUNT_A,
+    region: REGION_1,
+    createdAt: T0,
+    description: "a test key",
+    keyUsage: "ENCRYPT_DECRYPT",
+    keySpec: "SYMMETRIC_DEFAULT",
+    origin: "AWS_KMS",
+    keyState: "Enabled",
+    policy: '{"Version":"2012-10-17","Statement":[]}',
+    tags: [{ TagKey: "team", TagValue: "payments" }],
+    rotation: { enabled: false, periodDays: 365, onDemandCount: 0 },
+    currentMaterialId: mid(`${keyId}/1`),
+    revision: 0,
+    ...over,
+  };
+}
+
+function makeMaterial(keyId: string, n: number, over: Partial<KeyMaterialRecord> = {}): KeyMaterialRecord {
+  return {
+    keyId,
+    materialId: mid(`${keyId}/${n}`),
+    createdAt: T0 + n,
+    origin: n === 1 ? "CREATE" : "ROTATION_ON_DEMAND",
+    wrapped: { rootVersion: "root-v1", blob: blob(`${keyId}/${n}`) },
+    ...over,
+  };
+}
+
+function makeAlias(aliasName: string, targetKeyId: string, over: Partial<AliasRecord> = {}): AliasRecord {
+  return {
+    accountId: ACCOUNT_A,
+    region: REGION_1,
+    aliasName,
+    targetKeyId,
+    createdAt: T0,
+    updatedAt: T0,
+    ...over,
+  };
+}
+
+function makePrincipal(arn: string, over: Partial<PrincipalRecord> = {}): PrincipalRecord {
+  const accountId = arn.split(":")[4] ?? "";
+  const tail = arn.split(":")[5] ?? "";
+  const type = tail === "root" ? "Root" : tail.startsWith("role/") ? "Role" : "IAMUser";
+  return {
+    arn,
+    accountId,
+    type,
+    name: tail.split("/")[1] ?? tail,
+    principalId: type === "Root" ? accountId : `AIDA${createHash("sha256").update(arn).digest("hex").slice(0, 16).toUpperCase()}`,
+    createdAt: T0,
+    policies: { "kms-use": '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"kms:*","Resource":"*"}]}' },
+    ...over,
+  };
+}
+
+function makeAccessKey(accessKeyId: string, principalArn: string, over: Partial<AccessKeyRecord> = {}): AccessKeyRecord {
+  return {
+    accessKeyId,
+    principalArn,
+    accountId: principalArn.split(":")[4] ?? "",
+    secret: { rootVersion: "root-v1", blob: blob(accessKeyId) },
+    createdAt: T0,
+    status: "Active",
+    ...over,
+  };
+}
+
+/**
+ * A small world: K1 and K2 in (A, us-east-1), K3 in (A, eu-west-1), K4 in (B, us-east-1); K2 is
+ * pending deletion and K4 rotates (both due later); two accounts, three principals, three access
+ * keys. K1 has two materials and two aliases; `alias/one` also exists in eu-west-1 (for K3).
+ */
+async function seed(s: Store): Promise<void> {
+  await s.putAccount({ accountId: ACCOUNT_A, createdAt: T0 });
+  await s.putAccount({ accountId: ACCOUNT_B, createdAt: T0 + 1 });
+  await s.putPrincipal(makePrincipal(ROOT_A));
+  await s.putPrincipal(makePrincipal(ALICE));
+  await s.putPrincipal(makePrincipal(ROLE_B));
+  await s.putAccessKey(makeAccessKey("AKIAALICE0000000001", ALICE));
+  await s.putAccessKey(makeAccessKey("AKIAALICE0000000002", ALICE, { status: "Inactive" }));
+  await s.putAccessKey(makeAccessKey("AKIAROOTA0000000001", ROOT_A));
+  await s.createKey(makeKey(K1), [makeMaterial(K1, 1), makeMaterial(K1, 2, { publicKey: blob("spki") })]);
+  await s.createKey(makeKey(K2, { keyState: "PendingDeletion", deletionDate: T0 + 7 * DAY, pendingWindowDays: 7 }), [
+    makeMaterial(K2, 1),
+  ]);
+  await s.createKey(makeKey(K3, { region: REGION_2 }), [makeMaterial(K3, 1)]);
+  await s.createKey(
+    makeKey(K4, { accountId: ACCOUNT_B, rotation: { enabled: true, periodDays: 90, nextRotationAt: T0 + 90 * DAY, onDemandCount: 0 } }),
+    [makeMaterial(K4, 1)],
+  );
+  await s.createKey(makeKey(K5), [makeMaterial(K5, 1)]);
+  await s.createAlias(makeAlias("alias/one", K1));
+  await s.createAlias(makeAlias("alias/uno", K1));
+  await s.createAlias(makeAlias("alias/two", K2));
+  await s.createAlias(makeAlias("alias/one", K3, { region: REGION_2 }));
+}
+
+interface Snapshot {
+  readonly count: number;
+  readonly keys: Readonly<Record<string, readonly KeyRecord[]>>;
+  readonly keysById: Readonly<Record<string, KeyRecord | undefined>>;
+  readonly materials: Readonly<Record<string, readonly KeyMaterialRecord[]>>;
+  readonly aliases: Readonly<Record<string, readonly AliasRecord[]>>;
+  readonly due: readonly KeyRecord[];
+  readonly accounts: readonly AccountRecord[];
+  readonly principals: Readonly<Record<string, readonly PrincipalRecord[]>>;
+  readonly principalsByArn: Readonly<Record<string, PrincipalRecord | undefined>>;
+  readonly accessKeys: Readonly<Record<string, readonly AccessKeyRecord[]>>;
+  readonly accessKeysById: Readonly<Record<string, AccessKeyRecord | undefined>>;
+}
+
+/** Everything the store holds that the fixtures can reach, read through every read method. */
+async function snapshot(s: Store): Promise<Snapshot> {
+  const keys: Record<string, readonly KeyRecord[]> = {};
+  const aliases: Record<string, readonly AliasRecord[]> = {};
+  for (const [account, region] of PARTITIONS) {
+    keys[`${account}/${region}`] = (await s.listKeys(account, region, undefined, 1000)).items;
+    aliases[`${account}/${region}`] = (await s.listAliases(account, region, undefined, undefined, 1000)).items;
+  }
+  const keysById: Record<string, KeyRecord | undefined> = {};
+  const materials: Record<string, readonly KeyMaterialRecord[]> = {};
+  for (const id of PROBE_KEYS) {
+    keysById[id] = await s.getKey(id);
+    materials[id] = await s.listKeyMaterials(id);
+  }
+  const accounts = await s.listAccounts();
+  const principals: Record<string, readonly PrincipalRecord[]> = {};
+  for (const a of [ACCOUNT_A, ACCOUNT_B]) principals[a] = await s.listPrincipals(a);
+  const principalsByArn: Record<string, PrincipalRecord | undefined> = {};
+  const accessKeys: Record<string, readonly AccessKeyRecord[]> = {};
+  for (const arn of PROBE_PRINCIPALS) {
+    principalsByArn[arn] = await s.getPrincipal(arn);
+    accessKeys[arn] = await s.listAccessKeys(arn);
+  }
+  const accessKeysById: Record<string, AccessKeyRecord | undefined> = {};
+  for (const id of PROBE_ACCESS_KEYS) accessKeysById[id] = await s.getAccessKey(id);
+  const due = [...(await s.dueKeys(Number.MAX_SAFE_INTEGER, 1000))].sort((a, b) => (a.keyId < b.keyId ? -1 : 1));
+  return {
+    count: await s.countKeys(),
+    keys,
+    keysById,
+    materials,
+    aliases,
+    due,
+    accounts,
+    principals,
+    principalsByArn,
+    accessKeys,
+    accessKeysById,
+  };
+}
+
+async function allKeyPages(s: Store, account: string, region: string, limit: number): Promise<{ ids: string[]; pages: number }> {
+  const ids: string[] = [];
+  let after: string | undefined;
+  let pages = 0;
+  for (;;) {
+    const p = await s.listKeys(account, region, after, limit);
+    pages++;
+    assert.ok(p.items.length <= limit, "a page never exceeds the limit");
+    ids.push(...p.items.map((k) => k.keyId));
+    if (p.next === undefined) return { ids, pages };
+    assert.equal(p.items.length, limit, "a page with a next position is full");
+    after = p.next;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The suite
+
+interface Harness {
+  store: Store;
+  readonly injectFailures: (n: number) => void;
+  /** Undefined when the backend cannot be reopened. */
+  readonly reopen: (() => Promise<void>) | undefined;
+}
+
+interface WriteCase {
+  readonly method: string;
+  readonly act: (s: Store) => Promise<unknown>;
+  /** Asserts that the write took effect. */
+  readonly check: (s: Store) => Promise<void>;
+}
+
+const WRITE_CASES: readonly WriteCase[] = [
+  {
+    method: "createKey",
+    act: (s) => s.createKey(makeKey(NEW_KEY), [makeMaterial(NEW_KEY, 1), makeMaterial(NEW_KEY, 2)]),
+    check: async (s) => {
+      assert.equal((await s.getKey(NEW_KEY))?.revision, 1);
+      assert.equal((await s.listKeyMaterials(NEW_KEY)).length, 2);
+    },
+  },
+  {
+    method: "updateKey",
+    act: (s) =>
+      s.updateKey({
+        key: makeKey(K1, { description: "changed", currentMaterialId: mid(`${K1}/3`) }),
+        expectedRevision: 1,
+        addMaterials: [makeMaterial(K1, 3)],
+        removeMaterialIds: [mid(`${K1}/1`)],
+      }),
+    check: async (s) => {
+      const k = await s.getKey(K1);
+      assert.equal(k?.description, "changed");
+      assert.equal(k?.revision, 2);
+      assert.deepEqual(
+        (await s.listKeyMaterials(K1)).map((m) => m.materialId),
+        [mid(`${K1}/2`), mid(`${K1}/3`)],
+      );
+    },
+  },
+  {
+    method: "deleteKey",
+    act: (s) => s.deleteKey(K1),
+    check: async (s) => {
+      assert.equal(await s.getKey(K1), undefined);
+      assert.deepEqual(await s.listKeyMaterials(K1), []);
+      assert.deepEqual((await s.listAliases(ACCOUNT_A, REGION_1, K1, undefined, 100)).items, []);
+    },
+  },
+  {
+    method: "createAlias",
+    act: (s) => s.createAlias(makeAlias("alias/new", K5)),
+    check: async (s) => assert.equal((await s.getAlias(ACCOUNT_A, REGION_1, "alias/new"))?.targetKeyId, K5),
+  },
+  {
+    method: "updateAlias",
+    act: async (s) => assert.equal(await s.updateAlias(makeAlias("alias/one", K5, { updatedAt: T0 + DAY })), true),
+    check: async (s) => assert.equal((await s.getAlias(ACCOUNT_A, REGION_1, "alias/one"))?.targetKeyId, K5),
+  },
+  {
+    method: "deleteAlias",
+    act: async (s) => assert.equal(await s.deleteAlias(ACCOUNT_A, REGION_1, "alias/uno"), true),
+    check: async (s) => assert.equal(await s.getAlias(ACCOUNT_A, REGION_1, "alias/uno"), undefined),
+  },
+  {
+    method: "putAccount",
+    act: (s) => s.putAccount({ accountId: "333333333333", createdAt: T0 }),
+    check: async (s) => assert.deepEqual(await s.getAccount("333333333333"), { accountId: "333333333333", createdAt: T0 }),
+  },
+  {
+    method: "putPrincipal",
+    act: (s) => s.putPrincipal(makePrincipal(NEW_PRINCIPAL)),
+    check: async (s) => assert.deepEqual(await s.getPrincipal(NEW_PRINCIPAL), makePrincipal(NEW_PRINCIPAL)),
+  },
+  {
+    method: "deletePrincipal",
+    act: async (s) => assert.equal(await s.deletePrincipal(ALICE), true),
+    check: async (s) => {
+      assert.equal(await s.getPrincipal(ALICE), undefined);
+      assert.deepEqual(await s.listAccessKeys(ALICE), []);
+    },
+  },
+  {
+    method: "putAccessKey",
+    act: (s) => s.putAccessKey(makeAccessKey("AKIANEW00000000000001", ROLE_B)),
+    check: async (s) => assert.deepEqual(await s.getAccessKey("AKIANEW00000000000001"), makeAccessKey("AKIANEW00000000000001", ROLE_B)),
+  },
+  {
+    method: "deleteAccessKey",
+    act: async (s) => assert.equal(await s.deleteAccessKey("AKIAROOTA0000000001"), true),
+    check: async (s) => assert.equal(await s.getAccessKey("AKIAROOTA0000000001"), undefined),
+  },
+  {
+    method: "resetKeys",
+    act: (s) => s.resetKeys(),
+    check: async (s) => assert.equal(await s.countKeys(), 0),
+  },
+];
+
+export function runStoreContract(name: string, open: () => Promise<OpenedStore>): void {
+  /** Opens a fresh store, runs the test body, and always cleans up. */
+  const test =
+    (body: (h: Harness, t: TestContext) => Promise<void>): ((t: TestContext) => Promise<void>) =>
+    async (t) => {
+      const opened = await open();
+      const h: Harness = {
+        store: opened.store,
+        injectFailures: opened.injectFailures,
+        reopen:
+          opened.reopen === undefined
+            ? undefined
+            : async () => {
+                h.store = await (opened.reopen as () => Promise<Store>)();
+              },
+      };
+      try {
+        await body(h, t);
+      } finally {
+        await opened.cleanup();
+      }
+    };
+
+  describe(`${name} store contract`, () => {
+    describe("keys", () => {
+      it(
+        "createKey stores the key at revision 1 with its materials",
+        test(async ({ store: s }) => {
+          const key = makeKey(K1, { revision: 7 });
+          const mats = [makeMaterial(K1, 1), makeMaterial(K1, 2)];
+          await s.createKey(key, mats);
+          assert.deepEqual(await s.getKey(K1), { ...key, revision: 1 });
+          assert.deepEqual(await s.listKeyMaterials(K1), mats);
+        }),
+      );
+
+      it(
+        "createKey with an existing key id raises DuplicateEntry and changes nothing",
+        test(async ({ store: s }) => {
+          await seed(s);
+          const before = await snapshot(s);
+          await assert.rejects(
+            s.createKey(makeKey(K1, { description: "impostor" }), [makeMaterial(K1, 5)]),
+            DuplicateEntry,
+          );
+          assert.deepEqual(await snapshot(s), before);
+        }),
+      );
+
+      it(
+        "getKey of an unknown key id returns undefined",
+        test(async ({ store: s }) => {
+          await seed(s);
+          assert.equal(await s.getKey(NEW_KEY), undefined);
+        }),
+      );
+
+      it(
+        "a key round-trips every field, optional ones present or absent exactly as written",
+        test(async ({ store: s }) => {
+          const full = makeKey(K1, {
+            description: "naïve café ☕ \"quoted\" \\ slash",
+            keyState: "PendingDeletion",
+            deletionDate: T0 + 30 * DAY + 0.5,
+            pendingWindowDays: 30,
+            tags: [
+              { TagKey: "a", TagValue: "" },
+              { TagKey: "ünïcødé", TagValue: "値" },
+            ],
+            rotation: { enabled: true, periodDays: 180, nextRotationAt: T0 + 180 * DAY, onDemandStartedAt: T0 + 1, onDemandCount: 3 },
+            validTo: T0 + 365 * DAY,
+            expirationModel: "KEY_MATERIAL_EXPIRES",
+            customKeyStoreId: "cks-1234567890abcdef0",
+            origin: "EXTERNAL",
+          });
+          const { currentMaterialId: _c, ...bare } = makeKey(K2, { keyState: "PendingImport", origin: "EXTERNAL", tags: [] });
+          await s.createKey(full, []);
+          await s.createKey(bare, []);
+          assert.deepEqual(await s.getKey(K1), { ...full, revision: 1 });
+          const got = await s.getKey(K2);
+          assert.deepEqual(got, { ...bare, revision: 1 });
+          for (const opt of ["deletionDate", "pendingWindowDays", "currentMaterialId", "validTo", "expirationModel", "customKeyStoreId"]) {
+            assert.equal(got !== undefined && opt in got, false, `${opt} is absent, not undefined`);
+          }
+          assert.equal(got !== undefined && "nextRotationAt" in got.rotation, false);
+        }),
+      );
+
+      it(
+        "updateKey with the current revision stores the change and returns the key at revision + 1",
+        test(async ({ store: s }) => {
+          await seed(s);
+          const changed = makeKey(K1, { description: "v2", keyState: "Disabled", revision: 99 });
+          const returned = await s.updateKey({ key: changed, expectedRevision: 1 });
+          assert.deepEqual(returned, { ...changed, revision: 2 });
+          assert.deepEqual(await s.getKey(K1), { ...changed, revision: 2 });
+          const again = await s.updateKey({ key: makeKey(K1, { description: "v3" }), expectedRevision: 2 });
+          assert.equal(again.revision, 3);
+          assert.equal((await s.getKey(K1))?.description, "v3");
+        }),
+      );
+
+      it(
+        "updateKey with a stale revision raises RevisionConflict and changes nothing",
+        test(async ({ store: s }) => {
+          await seed(s);
+          await s.updateKey({ key: makeKey(K1, { description: "v2" }), expectedRevision: 1 });
+          const before = await snapshot(s);
+          await assert.rejects(
+            s.updateKey({
+              key: makeKey(K1, { description: "stale" }),
+              expectedRevision: 1,
+              addMaterials: [makeMaterial(K1, 3)],
+              removeMaterialIds: [mid(`${K1}/1`)],
+            }),
+            RevisionConflict,
+          );
+          assert.deepEqual(await snapshot(s), before);
+        }),
+      );
+
+      it(
+        "updateKey of an unknown key raises RevisionConflict and creates nothing",
+        test(async ({ store: s }) => {
+          await seed(s);
+          const before = await snapshot(s);
+          await assert.rejects(
+            s.updateKey({ key: makeKey(NEW_KEY), expectedRevision: 0, addMaterials: [makeMaterial(NEW_KEY, 1)] }),
+            RevisionConflict,
+          );
+          await assert.rejects(s.updateKey({ key: makeKey(NEW_KEY), expectedRevision: 1 }), RevisionConflict);
+          assert.deepEqual(await snapshot(s), before);
+        }),
+      );
+
+      it(
+        "updateKey adds and removes materials in the same change and leaves other keys' materials alone",
+        test(async ({ store: s }) => {
+          await seed(s);
+          const k5Before = await s.listKeyMaterials(K5);
+          const added = [makeMaterial(K1, 3), makeMaterial(K1, 4, { origin: "IMPORT", publicKey: blob("pub") })];
+          await s.updateKey({
+            key: makeKey(K1, { currentMaterialId: mid(`${K1}/4`) }),
+            expectedRevision: 1,
+            addMaterials: added,
+            removeMaterialIds: [mid(`${K1}/1`), mid("no such material")],
+          });
+          assert.deepEqual(await s.listKeyMaterials(K1), [makeMaterial(K1, 2, { publicKey: blob("spki") }), ...added]);
+          assert.equal(await s.getKeyMaterial(K1, mid(`${K1}/1`)), undefined);
+          assert.deepEqual(await s.listKeyMaterials(K5), k5Before);
+        }),
+      );
+
+      it(
+        "of two concurrent updates from the same revision exactly one wins",
+        test(async ({ store: s }) => {
+          await seed(s);
+          const results = await Promise.allSettled([
+            s.updateKey({ key: makeKey(K1, { description: "left" }), expectedRevision: 1 }),
+            s.updateKey({ key: makeKey(K1, { description: "right" }), expectedRevision: 1 }),
+          ]);
+          const won = results.filter((r) => r.status === "fulfilled");
+          const lost = results.filter((r) => r.status === "rejected");
+          assert.equal(won.length, 1);
+          assert.equal(lost.length, 1);
+          assert.ok(lost[0]?.status === "rejected" && lost[0].reason instanceof RevisionConflict);
+          const stored = await s.getKey(K1);
+          assert.equal(stored?.revision, 2);
+          assert.deepEqual(stored, won[0]?.status === "fulfilled" ? won[0].value : undefined);
+        }),
+      );
+
+      it(
+        "deleteKey removes the key, its materials and its aliases, and nothing of other keys",
+        test(async ({ store: s }) => {
+          await seed(s);
+          const before = await snapshot(s);
+          await s.deleteKey(K1);
+          assert.equal(await s.getKey(K1), undefined);
+          assert.deepEqual(await s.listKeyMaterials(K1), []);
+          assert.equal(await s.getKeyMaterial(K1, mid(`${K1}/2`)), undefined);
+          assert.equal(await s.getAlias(ACCOUNT_A, REGION_1, "alias/one"), undefined);
+          assert.equal(await s.getAlias(ACCOUNT_A, REGION_1, "alias/uno"), undefined);
+          assert.equal(await s.countKeys(), before.count - 1);
+          const after = await snapshot(s);
+          for (const id of [K2, K3, K4, K5]) {
+            assert.deepEqual(after.keysById[id], before.keysById[id]);
+            assert.deepEqual(after.materials[id], before.materials[id]);
+          }
+          assert.deepEqual(
+            (await s.listAliases(ACCOUNT_A, REGION_1, undefined, undefined, 100)).items.map((a) => a.aliasName),
+            ["alias/two"],
+          );
+          assert.equal((await s.getAlias(ACCOUNT_A, REGION_2, "alias/one"))?.targetKeyId, K3);
+        }),
+      );
+
+      it(
+        "deleteKey of an unknown key changes nothing",
+        test(async ({ store: s }) => {
+          await seed(s);
+          const before = await snapshot(s);
+          await s.deleteKey(NEW_KEY);
+          assert.deepEqual(await snapshot(s), before);
+        }),
+      );
+    });
+
+    describe("listKeys", () => {
+      it(
+        "listKeys returns only keys of the given account and region, ordered by key id",
+        test(async ({ store: s }) => {
+          for (const n of [7, 3, 5, 1]) await s.createKey(makeKey(kid(n)), []);
+          await s.createKey(makeKey(kid(2), { region: REGION_2 }), []);
+          await s.createKey(makeKey(kid(4), { accountId: ACCOUNT_B }), []);
+          await s.createKey(makeKey(kid(6), { accountId: ACCOUNT_B, region: REGION_2 }), []);
+          const ids = async (a: string, r: string): Promise<string[]> =>
+            (await s.listKeys(a, r, undefined, 100)).items.map((k) => k.keyId);
+          assert.deepEqual(await ids(ACCOUNT_A, REGION_1), [kid(1), kid(3), kid(5), kid(7)]);
+          assert.deepEqual(await ids(ACCOUNT_A, REGION_2), [kid(2)]);
+          assert.deepEqual(await ids(ACCOUNT_B, REGION_1), [kid(4)]);
+          assert.deepEqual(await ids(ACCOUNT_B, REGION_2), [kid(6)]);
+          assert.deepEqual(await ids("999999999999", REGION_1), []);
+          const full = await s.listKeys(ACCOUNT_A, REGION_1, undefined, 100);
+          assert.deepEqual(full.items[0], { ...makeKey(kid(1)), revision: 1 });
+        }),
+      );
+
+      it(
+        "listKeys pages by limit, sets next only while more remain, and resumes after it",
+        test(async ({ store: s }) => {
+          for (let n = 1; n <= 5; n++) await s.createKey(makeKey(kid(n)), []);
+          await s.createKey(makeKey(kid(6), { region: REGION_2 }), []);
+          await s.createKey(makeKey(kid(0), { accountId: ACCOUNT_B }), []);
+          const p1 = await s.listKeys(ACCOUNT_A, REGION_1, undefined, 2);
+          assert.deepEqual(p1.items.map((k) => k.keyId), [kid(1), kid(2)]);
+          assert.equal(typeof p1.next, "string");
+          const p2 = await s.listKeys(ACCOUNT_A, REGION_1, p1.next, 2);
+          assert.deepEqual(p2.items.map((k) => k.keyId), [kid(3), kid(4)]);
+          assert.equal(typeof p2.next, "string");
+          const p3 = await s.listKeys(ACCOUNT_A, REGION_1, p2.next, 2);
+          assert.deepEqual(p3.items.map((k) => k.keyId), [kid(5)]);
+          assert.equal(p3.next, undefined);
+          assert.equal("next" in p3, false, "next is absent, not undefined");
+          assert.deepEqual(await allKeyPages(s, ACCOUNT_A, REGION_1, 5), { ids: [1, 2, 3, 4, 5].map(kid), pages: 1 });
+          assert.deepEqual(await allKeyPages(s, ACCOUNT_A, REGION_1, 1), { ids: [1, 2, 3, 4, 5].map(kid), pages: 5 });
+          assert.deepEqual((await s.listKeys(ACCOUNT_A, REGION_1, kid(3), 100)).items.map((k) => k.keyId), [kid(4), kid(5)]);
+          assert.deepEqual((await s.listKeys(ACCOUNT_A, REGION_1, kid(5), 100)).items, []);
+        }),
+      );
+
+      it(
+        "listKeys of an empty partition returns no items and no next",
+        test(async ({ store: s }) => {
+          await seed(s);
+          const p = await s.listKeys(ACCOUNT_B, REGION_2, undefined, 10);
+          assert.deepEqual(p, { items: [] });
+        }),
+      );
+    });
+
+    describe("dueKeys and countKeys", () => {
+      it(
+        "dueKeys returns a PendingDeletion key once its deletionDate is reached",
+        test(async ({ store: s }) => {
+          const at = T0 + 7 * DAY;
+          await s.createKey(makeKey(K1, { keyState: "PendingDeletion", deletionDate: at, pendingWindowDays: 7 }), []);
+          await s.createKey(makeKey(K2), []);
+          assert.deepEqual(await s.dueKeys(at - 1, 10), []);
+          assert.deepEqual((await s.dueKeys(at, 10)).map((k) => k.keyId), [K1]);
+          assert.deepEqual((await s.dueKeys(at + DAY, 10)).map((k) => k.keyId), [K1]);
+        }),
+      );
+
+      it(
+        "dueKeys returns a key with rotation enabled once nextRotationAt is reached, and not while rotation is disabled",
+        test(async ({ store: s }) => {
+          const at = T0 + 365 * DAY;
+          await s.createKey(makeKey(K1, { rotation: { enabled: true, periodDays: 365, nextRotationAt: at, onDemandCount: 0 } }), []);
+          await s.createKey(makeKey(K2, { rotation: { enabled: false, periodDays: 365, nextRotationAt: at, onDemandCount: 0 } }), []);
+          assert.deepEqual(await s.dueKeys(at - 1, 10), []);
+          assert.deepEqual((await s.dueKeys(at, 10)).map((k) => k.keyId), [K1]);
+          await s.updateKey({
+            key: makeKey(K1, { rotation: { enabled: false, periodDays: 365, nextRotationAt: at, onDemandCount: 0 } }),
+            expectedRevision: 1,
+          });
+          assert.deepEqual(await s.dueKeys(at, 10), []);
+        }),
+      );
+
+      it(
+        "dueKeys returns a key with KEY_MATERIAL_EXPIRES once validTo is reached, and not with KEY_MATERIAL_DOES_NOT_EXPIRE",
+        test(async ({ store: s }) => {
+          const at = T0 + 30 * DAY;
+          await s.createKey(makeKey(K1, { origin: "EXTERNAL", expirationModel: "KEY_MATERIAL_EXPIRES", validTo: at }), []);
+          await s.createKey(makeKey(K2, { origin: "EXTERNAL", expirationModel: "KEY_MATERIAL_DOES_NOT_EXPIRE", validTo: at }), []);
+          assert.deepEqual(await s.dueKeys(at - 1, 10), []);
+          const due = await s.dueKeys(at, 10);
+          assert.deepEqual(due, [{ ...makeKey(K1, { origin: "EXTERNAL", expirationModel: "KEY_MATERIAL_EXPIRES", validTo: at }), revision: 1 }]);
+        }),
+      );
+
+      it(
+        "dueKeys follows updates: a key whose deletion is cancelled is no longer due, a newly scheduled one is",
+        test(async ({ store: s }) => {
+          const at = T0 + 7 * DAY;
+          await s.createKey(makeKey(K1, { keyState: "PendingDeletion", deletionDate: at, pendingWindowDays: 7 }), []);
+          await s.createKey(makeKey(K2), []);
+          await s.updateKey({ key: makeKey(K1, { keyState: "Disabled" }), expectedRevision: 1 });
+          await s.updateKey({ key: makeKey(K2, { keyState: "PendingDeletion", deletionDate: at + 1, pendingWindowDays: 7 }), expectedRevision: 1 });
+          assert.deepEqual((await s.dueKeys(at + DAY, 10)).map((k) => k.keyId), [K2]);
+          await s.deleteKey(K2);
+          assert.deepEqual(await s.dueKeys(at + DAY, 10), []);
+        }),
+      );
+
+      it(
+        "dueKeys returns at most limit keys, the earliest due first, across accounts and regions",
+        test(async ({ store: s }) => {
+          const rot = (at: number): KeyRecord["rotation"] => ({ enabled: true, periodDays: 365, nextRotationAt: at, onDemandCount: 0 });
+          await s.createKey(makeKey(kid(1), { rotation: rot(T0 + 40) }), []);
+          await s.createKey(makeKey(kid(2), { region: REGION_2, rotation: rot(T0 + 10) }), []);
+          await s.createKey(makeKey(kid(3), { accountId: ACCOUNT_B, rotation: rot(T0 + 30) }), []);
+          await s.createKey(makeKey(kid(4), { rotation: rot(T0 + 20) }), []);
+          await s.createKey(makeKey(kid(5), { rotation: rot(T0 + 50) }), []);
+          assert.deepEqual((await s.dueKeys(T0 + 45, 2)).map((k) => k.keyId), [kid(2), kid(4)]);
+          assert.deepEqual(
+            (await s.dueKeys(T0 + 45, 10)).map((k) => k.keyId),
+            [kid(2), kid(4), kid(3), kid(1)],
+          );
+        }),
+      );
+
+      it(
+        "countKeys counts the keys of every account and region",
+        test(async ({ store: s }) => {
+          assert.equal(await s.countKeys(), 0);
+          await seed(s);
+          assert.equal(await s.countKeys(), 5);
+          await s.deleteKey(K4);
+          assert.equal(await s.countKeys(), 4);
+        }),
+      );
+    });
+
+    describe("key materials", () => {
+      it(
+        "materials round-trip byte-exact, with and without a public key",
+        test(async ({ store: s }) => {
+          const empty = makeMaterial(K1, 3, { wrapped: { rootVersion: "root-v2", blob: Buffer.alloc(0) } });
+          const mats = [makeMaterial(K1, 1), makeMaterial(K1, 2, { publicKey: blob("spki"), origin: "IMPORT" }), empty];
+          await s.createKey(makeKey(K1), mats);
+          const plain = await s.getKeyMaterial(K1, mid(`${K1}/1`));
+          assert.deepEqual(plain, mats[0]);
+          assert.ok(Buffer.isBuffer(plain?.wrapped.blob));
+          assert.equal(plain !== undefined && "publicKey" in plain, false, "publicKey is absent, not undefined or null");
+          const withPub = await s.getKeyMaterial(K1, mid(`${K1}/2`));
+          assert.deepEqual(withPub, mats[1]);
+          assert.ok(Buffer.isBuffer(withPub?.publicKey));
+          assert.ok(withPub?.publicKey?.equals(blob("spki")));
+          assert.ok(withPub?.wrapped.blob.equals(blob(`${K1}/2`)));
+          assert.deepEqual(await s.getKeyMaterial(K1, mid(`${K1}/3`)), empty);
+        }),
+      );
+
+      it(
+        "getKeyMaterial of an unknown material or key returns undefined",
+        test(async ({ store: s }) => {
+          await seed(s);
+          assert.equal(await s.getKeyMaterial(K1, mid("nope")), undefined);
+          assert.equal(await s.getKeyMaterial(NEW_KEY, mid(`${K1}/1`)), undefined);
+          assert.equal(await s.getKeyMaterial(K5, mid(`${K1}/1`)), undefined, "materials belong to one key");
+        }),
+      );
+
+      it(
+        "listKeyMaterials returns only that key's materials ordered by createdAt, and nothing for an unknown key",
+        test(async ({ store: s }) => {
+          const late = makeMaterial(K1, 1, { createdAt: T0 + 100 });
+          const early = makeMaterial(K1, 2, { createdAt: T0 + 10 });
+          const mid1 = makeMaterial(K1, 3, { createdAt: T0 + 50 });
+          await s.createKey(makeKey(K1), [late, early, mid1]);
+          await s.createKey(makeKey(K2), [makeMaterial(K2, 1)]);
+          assert.deepEqual(await s.listKeyMaterials(K1), [early, mid1, late]);
+          assert.deepEqual(await s.listKeyMaterials(K2), [makeMaterial(K2, 1)]);
+          assert.deepEqual(await s.listKeyMaterials(NEW_KEY), []);
+        }),
+      );
+    });
+
+    describe("aliases", () => {
+      it(
+        "createAlias stores an alias that getAlias returns",
+        test(async ({ store: s }) => {
+          await s.createKey(makeKey(K1), []);
+          const a = makeAlias("alias/app/prod-key_1", K1, { createdAt: T0 + 5, updatedAt: T0 + 6 });
+          await s.createAlias(a);
+          assert.deepEqual(await s.getAlias(ACCOUNT_A, REGION_1, "alias/app/prod-key_1"), a);
+          assert.equal(await s.getAlias(ACCOUNT_A, REGION_1, "alias/other"), undefined);
+        }),
+      );
+
+      it(
+        "createAlias with a name taken in the same account and region raises DuplicateEntry and keeps the original",
+        test(async ({ store: s }) => {
+          await seed(s);
+          const before = await snapshot(s);
+          await assert.rejects(s.createAlias(makeAlias("alias/one", K5, { createdAt: T0 + 9 })), DuplicateEntry);
+          assert.deepEqual(await snapshot(s), before);
+          assert.equal((await s.getAlias(ACCOUNT_A, REGION_1, "alias/one"))?.targetKeyId, K1);
+        }),
+      );
+
+      it(
+        "the same alias name is allowed in another region and in another account, and each resolves separately",
+        test(async ({ store: s }) => {
+          await s.createAlias(makeAlias("alias/shared", K1));
+          await s.createAlias(makeAlias("alias/shared", K2, { region: REGION_2 }));
+          await s.createAlias(makeAlias("alias/shared", K3, { accountId: ACCOUNT_B }));
+          assert.equal((await s.getAlias(ACCOUNT_A, REGION_1, "alias/shared"))?.targetKeyId, K1);
+          assert.equal((await s.getAlias(ACCOUNT_A, REGION_2, "alias/shared"))?.targetKeyId, K2);
+          assert.equal((await s.getAlias(ACCOUNT_B, REGION_1, "alias/shared"))?.targetKeyId, K3);
+          assert.equal(await s.getAlias(ACCOUNT_B, REGION_2, "alias/shared"), undefined);
+        }),
+      );
+
+      it(
+        "updateAlias repoints an existing alias, records updatedAt and keeps createdAt",
+        test(async ({ store: s }) => {
+          await seed(s);
+          const ok = await s.updateAlias(makeAlias("alias/one", K5, { createdAt: T0 + 999, updatedAt: T0 + DAY }));
+          assert.equal(ok, true);
+          assert.deepEqual(await s.getAlias(ACCOUNT_A, REGION_1, "alias/one"), makeAlias("alias/one", K5, { updatedAt: T0 + DAY }));
+          assert.equal((await s.getAlias(ACCOUNT_A, REGION_2, "alias/one"))?.targetKeyId, K3, "other region untouched");
+        }),
+      );
+
+      it(
+        "updateAlias of an absent alias returns false and creates nothing",
+        test(async ({ store: s }) => {
+          await seed(s);
+          const before = await snapshot(s);
+          assert.equal(await s.updateAlias(makeAlias("alias/absent", K1)), false);
+          assert.equal(await s.updateAlias(makeAlias("alias/two", K1, { region: REGION_2 })), false);
+          assert.deepEqual(await snapshot(s), before);
+        }),
+      );
+
+      it(
+        "deleteAlias removes only that account and region's alias and returns true once, then false",
+        test(async ({ store: s }) => {
+          await seed(s);
+          assert.equal(await s.deleteAlias(ACCOUNT_A, REGION_1, "alias/one"), true);
+          assert.equal(await s.getAlias(ACCOUNT_A, REGION_1, "alias/one"), undefined);
+          assert.equal(await s.deleteAlias(ACCOUNT_A, REGION_1, "alias/one"), false);
+          assert.equal((await s.getAlias(ACCOUNT_A, REGION_2, "alias/one"))?.targetKeyId, K3);
+          assert.ok(await s.getKey(K1), "deleting an alias leaves its key");
+          assert.equal(await s.deleteAlias(ACCOUNT_B, REGION_1, "alias/two"), false);
+        }),
+      );
+
+      it(
+        "listAliases pages by name within one account and region, next only while more remain",
+        test(async ({ store: s }) => {
+          const names = ["alias/e", "alias/a", "alias/d", "alias/b", "alias/c"];
+          for (const n of names) await s.createAlias(makeAlias(n, K1));
+          await s.createAlias(makeAlias("alias/aa", K1, { region: REGION_2 }));
+          await s.createAlias(makeAlias("alias/ab", K1, { accountId: ACCOUNT_B }));
+          const got: string[] = [];
+          let after: string | undefined;
+          let pages = 0;
+          for (;;) {
+            const p = await s.listAliases(ACCOUNT_A, REGION_1, undefined, after, 2);
+            pages++;
+            got.push(...p.items.map((a) => a.aliasName));
+            if (p.next === undefined) {
+              assert.equal("next" in p, false);
+              break;
+            }
+            assert.equal(p.items.length, 2);
+            after = p.next;
+          }
+          assert.deepEqual(got, ["alias/a", "alias/b", "alias/c", "alias/d", "alias/e"]);
+          assert.equal(pages, 3);
+          const exact = await s.listAliases(ACCOUNT_A, REGION_1, undefined, undefined, 5);
+          assert.equal(exact.items.length, 5);
+          assert.equal(exact.next, undefined);
+          assert.deepEqual(await s.listAliases(ACCOUNT_B, REGION_2, undefined, undefined, 5), { items: [] });
+          assert.deepEqual((await s.listAliases(ACCOUNT_A, REGION_2, undefined, undefined, 5)).items.map((a) => a.aliasName), ["alias/aa"]);
+        }),
+      );
+
+      it(
+        "listAliases with a key id returns only that key's aliases, paged",
+        test(async ({ store: s }) => {
+          for (const [n, k] of [
+            ["alias/a", K1],
+            ["alias/b", K2],
+            ["alias/c", K1],
+            ["alias/d", K1],
+            ["alias/e", K2],
+          ] as const) {
+            await s.createAlias(makeAlias(n, k));
+          }
+          await s.createAlias(makeAlias("alias/f", K1, { region: REGION_2 }));
+          const p1 = await s.listAliases(ACCOUNT_A, REGION_1, K1, undefined, 2);
+          assert.deepEqual(p1.items.map((a) => a.aliasName), ["alias/a", "alias/c"]);
+          assert.ok(p1.next !== undefined);
+          const p2 = await s.listAliases(ACCOUNT_A, REGION_1, K1, p1.next, 2);
+          assert.deepEqual(p2.items.map((a) => a.aliasName), ["alias/d"]);
+          assert.equal(p2.next, undefined);
+          assert.deepEqual((await s.listAliases(ACCOUNT_A, REGION_1, K2, undefined, 10)).items.map((a) => a.aliasName), ["alias/b", "alias/e"]);
+          assert.deepEqual(await s.listAliases(ACCOUNT_A, REGION_1, K3, undefined, 10), { items: [] });
+        }),
+      );
+    });
+
+    describe("identities", () => {
+      it(
+        "putAccount creates or replaces an account; listAccounts is ordered by account id",
+        test(async ({ store: s }) => {
+          assert.deepEqual(await s.listAccounts(), []);
+          await s.putAccount({ accountId: ACCOUNT_B, createdAt: T0 });
+          await s.putAccount({ accountId: ACCOUNT_A, createdAt: T0 });
+          await s.putAccount({ accountId: ACCOUNT_A, createdAt: T0 + 1 });
+          assert.deepEqual(await s.getAccount(ACCOUNT_A), { accountId: ACCOUNT_A, createdAt: T0 + 1 });
+          assert.equal(await s.getAccount("999999999999"), undefined);
+          assert.deepEqual(await s.listAccounts(), [
+            { accountId: ACCOUNT_A, createdAt: T0 + 1 },
+            { accountId: ACCOUNT_B, createdAt: T0 },
+          ]);
+        }),
+      );
+
+      it(
+        "putPrincipal round-trips the principal with its policies; listPrincipals returns one account's, ordered by arn",
+        test(async ({ store: s }) => {
+          await seed(s);
+          assert.deepEqual(await s.getPrincipal(ALICE), makePrincipal(ALICE));
+          assert.equal(await s.getPrincipal(NEW_PRINCIPAL), undefined);
+          assert.deepEqual(await s.listPrincipals(ACCOUNT_A), [makePrincipal(ROOT_A), makePrincipal(ALICE)]);
+          assert.deepEqual(await s.listPrincipals(ACCOUNT_B), [makePrincipal(ROLE_B)]);
+          assert.deepEqual(await s.listPrincipals("999999999999"), []);
+        }),
+      );
+
+      it(
+        "putPrincipal with an existing arn replaces the principal",
+        test(async ({ store: s }) => {
+          await seed(s);
+          const changed = makePrincipal(ALICE, { policies: {} });
+          await s.putPrincipal(changed);
+          assert.deepEqual(await s.getPrincipal(ALICE), changed);
+          assert.equal((await s.listPrincipals(ACCOUNT_A)).length, 2);
+        }),
+      );
+
+      it(
+        "deletePrincipal removes the principal and its access keys, and nothing else",
+        test(async ({ store: s }) => {
+          await seed(s);
+          const before = await snapshot(s);
+          assert.equal(await s.deletePrincipal(ALICE), true);
+          assert.equal(await s.getPrincipal(ALICE), undefined);
+          assert.deepEqual(await s.listAccessKeys(ALICE), []);
+          assert.equal(await s.getAccessKey("AKIAALICE0000000001"), undefined);
+          assert.equal(await s.getAccessKey("AKIAALICE0000000002"), undefined);
+          assert.deepEqual(await s.getAccessKey("AKIAROOTA0000000001"), before.accessKeysById["AKIAROOTA0000000001"]);
+          assert.deepEqual(await s.listPrincipals(ACCOUNT_A), [makePrincipal(ROOT_A)]);
+          assert.equal(await s.deletePrincipal(ALICE), false);
+          const after = await snapshot(s);
+          assert.deepEqual(after.keys, before.keys);
+          assert.deepEqual(after.aliases, before.aliases);
+          assert.deepEqual(after.accounts, before.accounts);
+        }),
+      );
+
+      it(
+        "access keys round-trip with a byte-exact wrapped secret; putAccessKey replaces an existing one",
+        test(async ({ store: s }) => {
+          await seed(s);
+          const got = await s.getAccessKey("AKIAALICE0000000001");
+          assert.deepEqual(got, makeAccessKey("AKIAALICE0000000001", ALICE));
+          assert.ok(Buffer.isBuffer(got?.secret.blob));
+          assert.ok(got?.secret.blob.equals(blob("AKIAALICE0000000001")));
+          const replaced = makeAccessKey("AKIAALICE0000000001", ALICE, {
+            status: "Inactive",
+            createdAt: T0 + 5,
+            secret: { rootVersion: "root-v2", blob: blob("rewrapped") },
+          });
+          await s.putAccessKey(replaced);
+          assert.deepEqual(await s.getAccessKey("AKIAALICE0000000001"), replaced);
+          assert.equal(await s.getAccessKey("AKIANOPE"), undefined);
+        }),
+      );
+
+      it(
+        "listAccessKeys returns only that principal's access keys, ordered by id",
+        test(async ({ store: s }) => {
+          await s.putAccessKey(makeAccessKey("AKIAZ", ALICE));
+          await s.putAccessKey(makeAccessKey("AKIAB", ROOT_A));
+          await s.putAccessKey(makeAccessKey("AKIAM", ALICE));
+          assert.deepEqual(
+            (await s.listAccessKeys(ALICE)).map((k) => k.accessKeyId),
+            ["AKIAM", "AKIAZ"],
+          );
+          assert.deepEqual(await s.listAccessKeys(ROOT_A), [makeAccessKey("AKIAB", ROOT_A)]);
+          assert.deepEqual(await s.listAccessKeys(ROLE_B), []);
+        }),
+      );
+
+      it(
+        "deleteAccessKey removes one access key and returns true once, then false",
+        test(async ({ store: s }) => {
+          await seed(s);
+          assert.equal(await s.deleteAccessKey("AKIAALICE0000000001"), true);
+          assert.equal(await s.getAccessKey("AKIAALICE0000000001"), undefined);
+          assert.equal(await s.deleteAccessKey("AKIAALICE0000000001"), false);
+          assert.deepEqual((await s.listAccessKeys(ALICE)).map((k) => k.accessKeyId), ["AKIAALICE0000000002"]);
+          assert.ok(await s.getPrincipal(ALICE), "the principal stays");
+        }),
+      );
+    });
+
+    describe("resetKeys, copies and durability", () => {
+      it(
+        "resetKeys removes every key, material and alias and keeps accounts, principals and access keys",
+        test(async ({ store: s }) => {
+          await seed(s);
+          const before = await snapshot(s);
+          await s.resetKeys();
+          const after = await snapshot(s);
+          assert.equal(after.count, 0);
+          for (const p of Object.values(after.keys)) assert.deepEqual(p, []);
+          for (const p of Object.values(after.aliases)) assert.deepEqual(p, []);
+          for (const m of Object.values(after.materials)) assert.deepEqual(m, []);
+          assert.equal(await s.getKeyMaterial(K1, mid(`${K1}/1`)), undefined);
+          assert.deepEqual(after.due, []);
+          assert.deepEqual(after.accounts, before.accounts);
+          assert.deepEqual(after.principals, before.principals);
+          assert.deepEqual(after.accessKeys, before.accessKeys);
+          await s.createKey(makeKey(K1), [makeMaterial(K1, 1)]);
+          await s.createAlias(makeAlias("alias/one", K1));
+          assert.equal(await s.countKeys(), 1, "the store is usable after a reset");
+        }),
+      );
+
+      it(
+        "records returned are copies: mutating them does not change the store",
+        test(async ({ store: s }) => {
+          await seed(s);
+          const updated = await s.updateKey({ key: makeKey(K5, { description: "v2" }), expectedRevision: 1 });
+          const before = await snapshot(s);
+          (updated as { description: string }).description = "mutated";
+          (updated.tags as Tag[]).length = 0;
+          const k = await s.getKey(K1);
+          assert.ok(k);
+          (k as { description: string }).description = "mutated";
+          (k.tags as Tag[]).push({ TagKey: "x", TagValue: "y" });
+          (k.rotation as { enabled: boolean }).enabled = true;
+          const listed = (await s.listKeys(ACCOUNT_A, REGION_1, undefined, 10)).items;
+          (listed[0] as { keyState: string }).keyState = "Disabled";
+          const due = await s.dueKeys(Number.MAX_SAFE_INTEGER, 10);
+          (due[0] as { description: string }).description = "mutated";
+          const m = await s.getKeyMaterial(K1, mid(`${K1}/2`));
+          m?.wrapped.blob.fill(0);
+          m?.publicKey?.fill(0);
+          const ms = await s.listKeyMaterials(K1);
+          ms[0]?.wrapped.blob.fill(0);
+          const a = await s.getAlias(ACCOUNT_A, REGION_1, "alias/one");
+          (a as { targetKeyId: string }).targetKeyId = K5;
+          const as = (await s.listAliases(ACCOUNT_A, REGION_1, undefined, undefined, 10)).items;
+          (as[0] as { targetKeyId: string }).targetKeyId = K5;
+          const acct = await s.getAccount(ACCOUNT_A);
+          (acct as { createdAt: number }).createdAt = 0;
+          const accts = await s.listAccounts();
+          (accts[0] as { createdAt: number }).createdAt = 0;
+          const p = await s.getPrincipal(ALICE);
+          (p?.policies as Record<string, string>)["evil"] = "{}";
+          const ps = await s.listPrincipals(ACCOUNT_A);
+          (ps[0] as { name: string }).name = "mallory";
+          const ak = await s.getAccessKey("AKIAALICE0000000001");
+          ak?.secret.blob.fill(0);
+          (ak as { status: string }).status = "Inactive";
+          const aks = await s.listAccessKeys(ALICE);
+          aks[0]?.secret.blob.fill(0);
+          assert.deepEqual(await snapshot(s), before);
+          assert.equal((await s.getKey(K5))?.description, "v2");
+        }),
+      );
+
+      it(
+        "records passed in are copied: mutating them after the call does not change the store",
+        test(async ({ store: s }) => {
+          const key = makeKey(K1);
+          const mat = makeMaterial(K1, 1, { publicKey: blob("spki") });
+          await s.createKey(key, [mat]);
+          (key.tags as Tag[]).push({ TagKey: "x", TagValue: "y" });
+          mat.wrapped.blob.fill(0);
+          mat.publicKey?.fill(0);
+          const next = makeKey(K1, { description: "v2" });
+          const added = makeMaterial(K1, 2);
+          await s.updateKey({ key: next, expectedRevision: 1, addMaterials: [added] });
+          (next.rotation as { enabled: boolean }).enabled = true;
+          added.wrapped.blob.fill(0);
+          const alias = makeAlias("alias/one", K1);
+          await s.createAlias(alias);
+          (alias as { targetKeyId: string }).targetKeyId = K2;
+          const principal = makePrincipal(ALICE);
+          await s.putPrincipal(principal);
+          (principal.policies as Record<string, string>)["evil"] = "{}";
+          const ak = makeAccessKey("AKIA1", ALICE);
+          await s.putAccessKey(ak);
+          ak.secret.blob.fill(0);
+          assert.deepEqual(await s.getKey(K1), { ...makeKey(K1, { description: "v2" }), revision: 2 });
+          assert.deepEqual(await s.listKeyMaterials(K1), [makeMaterial(K1, 1, { publicKey: blob("spki") }), makeMaterial(K1, 2)]);
+          assert.deepEqual(await s.getAlias(ACCOUNT_A, REGION_1, "alias/one"), makeAlias("alias/one", K1));
+          assert.deepEqual(await s.getPrincipal(ALICE), makePrincipal(ALICE));
+          assert.deepEqual(await s.getAccessKey("AKIA1"), makeAccessKey("AKIA1", ALICE));
+        }),
+      );
+
+      it(
+        "everything written is there after close and reopen",
+        test(async (h, t) => {
+          if (h.reopen === undefined) {
+            t.skip("this backend cannot be reopened");
+            return;
+          }
+          await seed(h.store);
+          await h.store.updateKey({
+            key: makeKey(K1, { description: "v2" }),
+            expectedRevision: 1,
+            addMaterials: [makeMaterial(K1, 3, { publicKey: blob("pub3") })],
+            removeMaterialIds: [mid(`${K1}/1`)],
+          });
+          await h.store.updateAlias(makeAlias("alias/uno", K5, { updatedAt: T0 + DAY }));
+          await h.store.deleteAccessKey("AKIAALICE0000000002");
+          const before = await snapshot(h.store);
+          await h.reopen();
+          assert.deepEqual(await snapshot(h.store), before);
+          assert.equal((await h.store.getKey(K1))?.revision, 2);
+          await h.store.updateKey({ key: makeKey(K1, { description: "v3" }), expectedRevision: 2 });
+          assert.equal((await h.store.getKey(K1))?.description, "v3", "the reopened store takes writes");
+        }),
+      );
+    });
+
+    describe("injected write failures", () => {
+      for (const c of WRITE_CASES) {
+        it(
+          `${c.method} that fails by injection throws, leaves the store exactly as before, and the next ${c.method} succeeds`,
+          test(async (h) => {
+            await seed(h.store);
+            const before = await snapshot(h.store);
+            h.injectFailures(1);
+            await assert.rejects(c.act(h.store), (e: unknown) => {
+              assert.ok(e instanceof Error);
+              assert.ok(!(e instanceof RevisionConflict) && !(e instanceof DuplicateEntry), `unexpected ${String(e)}`);
+              return true;
+            });
+            assert.deepEqual(await snapshot(h.store), before);
+            if (h.reopen !== undefined) {
+              await h.reopen();
+              assert.deepEqual(await snapshot(h.store), before, "nothing of the failed write reached the disk");
+            }
+            await c.act(h.store);
+            await c.check(h.store);
+            if (h.reopen !== undefined) {
+              await h.reopen();
+              await c.check(h.store);
+            }
+          }),
+        );
+      }
+
+      it(
+        "injected failures are consumed by writes only: reads in between succeed and do not use them up",
+        test(async (h) => {
+          await seed(h.store);
+          h.injectFailures(2);
+          const before = await snapshot(h.store);
+          await assert.rejects(h.store.putAccount({ accountId: "333333333333", createdAt: T0 }));
+          assert.deepEqual(await snapshot(h.store), before);
+          await assert.rejects(h.store.deleteKey(K1));
+          assert.deepEqual(await snapshot(h.store), before);
+          await h.store.deleteKey(K1);
+          assert.equal(await h.store.getKey(K1), undefined);
+          await h.store.putAccount({ accountId: "333333333333", createdAt: T0 });
+          assert.ok(await h.store.getAccount("333333333333"));
+        }),
+      );
+    });
+  });
+}
