@@ -76,7 +76,8 @@ export function nextDueAt(key: KeyRecord): number | undefined {
     if (t !== undefined && (due === undefined || t < due)) due = t;
   };
   if (key.keyState === "PendingDeletion") consider(key.deletionDate);
-  if (key.rotation.enabled && (key.keyState === "Enabled" || key.keyState === "Disabled")) consider(key.rotation.nextRotationAt);
+  // Disabled keys do not rotate; re-enabling recomputes this and a missed rotation happens then.
+  if (key.rotation.enabled && key.keyState === "Enabled") consider(key.rotation.nextRotationAt);
   if (key.expirationModel === "KEY_MATERIAL_EXPIRES") consider(key.validTo);
   return due;
 }

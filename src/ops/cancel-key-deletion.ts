@@ -11,7 +11,7 @@ export async function cancelKeyDeletion(ctx: OpContext, input: CancelKeyDeletion
     action: "kms:CancelKeyDeletion",
     allowAlias: false,
   });
-  const stored = await mutateKey(ctx, key, (cur) => {
+  const stored = await mutateKey(ctx.store, key, (cur) => {
     checkKeyState(cur, "CancelKeyDeletion");
     const { deletionDate: _d, pendingWindowDays: _p, ...rest } = cur;
     // A key whose material was never imported goes back to PendingImport; others to Disabled.

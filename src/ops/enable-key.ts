@@ -6,7 +6,7 @@ import { checkKeyState, useKey } from "./support/use-key.js";
 export async function enableKey(ctx: OpContext, input: EnableKeyRequest): Promise<Record<string, never>> {
   const key = await useKey(ctx, input.KeyId, { operation: "EnableKey", action: "kms:EnableKey", allowAlias: false });
   if (key.keyState === "Enabled") return {};
-  await mutateKey(ctx, key, (cur) => {
+  await mutateKey(ctx.store, key, (cur) => {
     checkKeyState(cur, "EnableKey");
     return { key: cur.keyState === "Disabled" ? { ...cur, keyState: "Enabled" } : cur };
   });

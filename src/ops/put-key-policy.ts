@@ -14,7 +14,7 @@ export async function putKeyPolicy(ctx: OpContext, input: PutKeyPolicyRequest): 
     conditions: { "kms:BypassPolicyLockoutSafetyCheck": input.BypassPolicyLockoutSafetyCheck === true },
   });
   checkPolicyDocument(input.Policy);
-  await mutateKey(ctx, key, (cur) => {
+  await mutateKey(ctx.store, key, (cur) => {
     checkKeyState(cur, "PutKeyPolicy");
     return { key: { ...cur, policy: input.Policy } };
   });

@@ -24,6 +24,11 @@ import { scheduleKeyDeletion } from "./schedule-key-deletion.js";
 import { tagResource } from "./tag-resource.js";
 import { untagResource } from "./untag-resource.js";
 import { updateAlias } from "./update-alias.js";
+import { disableKeyRotation } from "./disable-key-rotation.js";
+import { enableKeyRotation } from "./enable-key-rotation.js";
+import { getKeyRotationStatus } from "./get-key-rotation-status.js";
+import { listKeyRotations } from "./list-key-rotations.js";
+import { rotateKeyOnDemand } from "./rotate-key-on-demand.js";
 import { updateKeyDescription } from "./update-key-description.js";
 
 export type Handler<O extends OperationName> = (
@@ -57,6 +62,11 @@ export const OPERATIONS: { readonly [O in OperationName]?: Handler<O> } = {
   UntagResource: untagResource,
   UpdateAlias: updateAlias,
   UpdateKeyDescription: updateKeyDescription,
+  RotateKeyOnDemand: rotateKeyOnDemand,
+  ListKeyRotations: listKeyRotations,
+  GetKeyRotationStatus: getKeyRotationStatus,
+  EnableKeyRotation: enableKeyRotation,
+  DisableKeyRotation: disableKeyRotation,
 };
 
 /**
@@ -86,11 +96,6 @@ export const NOT_IMPLEMENTED: { readonly [O in OperationName]?: string } = {
   Sign: "asymmetric keys are not implemented yet",
   Verify: "asymmetric keys are not implemented yet",
   VerifyMac: "HMAC keys are not implemented yet",
-  DisableKeyRotation: "key rotation is not implemented yet",
-  EnableKeyRotation: "key rotation is not implemented yet",
-  GetKeyRotationStatus: "key rotation is not implemented yet",
-  ListKeyRotations: "key rotation is not implemented yet",
-  RotateKeyOnDemand: "key rotation is not implemented yet",
   ReplicateKey: "multi-Region keys are not supported: one Trent deployment serves each region on its own",
   UpdatePrimaryRegion: "multi-Region keys are not supported: one Trent deployment serves each region on its own",
 };

@@ -29,7 +29,7 @@ export async function scheduleKeyDeletion(
     allowAlias: false,
   });
   const deletionDate = ctx.now() + days * DAY_MS;
-  const stored = await mutateKey(ctx, key, (cur) => {
+  const stored = await mutateKey(ctx.store, key, (cur) => {
     checkKeyState(cur, "ScheduleKeyDeletion");
     return { key: { ...cur, keyState: "PendingDeletion", deletionDate, pendingWindowDays: days } };
   });

@@ -15,7 +15,7 @@ export async function tagResource(ctx: OpContext, input: TagResourceRequest): Pr
     allowAlias: false,
     conditions: { ...requestTags, "aws:TagKeys": tags.map((t) => t.TagKey) },
   });
-  await mutateKey(ctx, key, (cur) => {
+  await mutateKey(ctx.store, key, (cur) => {
     checkKeyState(cur, "TagResource");
     return { key: { ...cur, tags: mergeTags(cur.tags, tags) } };
   });

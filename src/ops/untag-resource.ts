@@ -11,7 +11,7 @@ export async function untagResource(ctx: OpContext, input: UntagResourceRequest)
     allowAlias: false,
     conditions: { "aws:TagKeys": [...input.TagKeys] },
   });
-  await mutateKey(ctx, key, (cur) => {
+  await mutateKey(ctx.store, key, (cur) => {
     checkKeyState(cur, "UntagResource");
     return { key: { ...cur, tags: removeTags(cur.tags, input.TagKeys) } };
   });

@@ -9,7 +9,7 @@ export async function updateKeyDescription(ctx: OpContext, input: UpdateKeyDescr
     action: "kms:UpdateKeyDescription",
     allowAlias: false,
   });
-  await mutateKey(ctx, key, (cur) => {
+  await mutateKey(ctx.store, key, (cur) => {
     checkKeyState(cur, "UpdateKeyDescription");
     return { key: { ...cur, description: input.Description } };
   });

@@ -1,16 +1,17 @@
 import type { KeyRecord } from "../domain/key-record.js";
 import type { KeyMaterials } from "../ops/support/key-materials.js";
+import { rotateKeyMaterial } from "../ops/support/rotation.js";
 import type { Store } from "../store/store.js";
 
 export interface ScheduledEvent {
-  readonly kind: "DeleteKey";
+  readonly kind: "DeleteKey" | "RotateKey";
   readonly key: KeyRecord;
   readonly at: number;
 }
 
 /**
- * Carries out what is due by itself: scheduled key deletions (and, later, rotations and
- * material expiry). Driven by an injectable clock; `runOnce` is what the timer calls, so tests
+ * Carries out what is due by itself: scheduled key deletions and automatic rotations (and,
+ * later, material expiry). Driven by an injectable clock; `runOnce` is what the timer calls, so tests
  * call it directly. Work is idempotent: a deletion due while the service was down happens once,
  * at the next run.
  */
@@ -18,15 +19,23 @@ export class Scheduler {
   readonly #store: Store;
   readonly #materials: KeyMaterials;
   readonly #now: () => number;
+  readonly #random: (n: number) => Buffer;
   readonly #onEvent: (e: ScheduledEvent) => void;
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<number> | undefined;
 
-  constructor(store: Store, materials: KeyMaterials, now: () => number, onEvent: (e: ScheduledEvent) => void = () => {}) {
-    this.#store = store;
-    this.#materials = materials;
-    this.#now = now;
-    this.#onEvent = onEvent;
+  constructor(deps: {
+    store: Store;
+    materials: KeyMaterials;
+    now: () => number;
+    random: (n: number) => Buffer;
+    onEvent?: (e: ScheduledEvent) => void;
+  }) {
+    this.#store = deps.store;
+    this.#materials = deps.materials;
+    this.#now = deps.now;
+    this.#random = deps.random;
+    this.#onEvent = deps.onEvent ?? (() => {});
   }
 
   start(intervalMs: number): void {
@@ -57,6 +66,16 @@ export class Scheduler {
           await this.#store.deleteKey(key.keyId);
           this.#materials.forget(key.keyId);
           this.#onEvent({ kind: "DeleteKey", key, at: now });
+          progressed++;
+        } else if (
+          key.keyState === "Enabled" &&
+          key.rotation.enabled &&
+          key.rotation.nextRotationAt !== undefined &&
+          key.rotation.nextRotationAt <= now
+        ) {
+          const store = this.#store;
+          await rotateKeyMaterial({ store, materials: this.#materials, random: this.#random }, key, "ROTATION_AUTOMATIC", now);
+          this.#onEvent({ kind: "RotateKey", key, at: now });
           progressed++;
         }
       }

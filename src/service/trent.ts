@@ -47,9 +47,14 @@ export class Trent {
     this.keystore = keystore;
     this.materials = new KeyMaterials(store, keystore);
     this.credentials = new CredentialCache(store, keystore, { now });
-    this.scheduler = new Scheduler(store, this.materials, now, (e) =>
-      log({ level: "info", msg: "scheduled event", event: e.kind, keyId: e.key.keyId }),
-    );
+    const random = deps.random ?? randomBytes;
+    this.scheduler = new Scheduler({
+      store,
+      materials: this.materials,
+      now,
+      random,
+      onEvent: (e) => log({ level: "info", msg: "scheduled event", event: e.kind, keyId: e.key.keyId }),
+    });
     const verifier = new SigV4Verifier({
       now,
       lookupSecret: async (id) => (await this.credentials.get(id))?.secret,
@@ -61,7 +66,7 @@ export class Trent {
       materials: this.materials,
       authorizer: deps.authorizer ?? new AccountAuthorizer(),
       now,
-      random: deps.random ?? randomBytes,
+      random,
       limits: { maxPlaintextBytes: 4096 },
       unavailable: () =>
         keystore.status().sealed

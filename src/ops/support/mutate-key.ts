@@ -1,6 +1,5 @@
 import type { KeyMaterialRecord, KeyRecord } from "../../domain/key-record.js";
-import { RevisionConflict } from "../../store/store.js";
-import type { OpContext } from "../context.js";
+import { RevisionConflict, type Store } from "../../store/store.js";
 
 export interface KeyEdit {
   readonly key: KeyRecord;
@@ -14,7 +13,7 @@ export interface KeyEdit {
  * stored key.
  */
 export async function mutateKey(
-  ctx: OpContext,
+  store: Store,
   key: KeyRecord,
   edit: (current: KeyRecord) => KeyEdit | Promise<KeyEdit>,
 ): Promise<KeyRecord> {
@@ -22,10 +21,10 @@ export async function mutateKey(
   for (let attempt = 0; ; attempt++) {
     const change = await edit(current);
     try {
-      return await ctx.store.updateKey({ ...change, expectedRevision: current.revision });
+      return await store.updateKey({ ...change, expectedRevision: current.revision });
     } catch (e) {
       if (!(e instanceof RevisionConflict) || attempt >= 20) throw e;
-      const fresh = await ctx.store.getKey(key.keyId);
+      const fresh = await store.getKey(key.keyId);
       if (fresh === undefined) throw e;
       current = fresh;
     }
