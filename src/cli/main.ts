@@ -2,6 +2,7 @@
 import { Command } from "commander";
 import { resolveConfig } from "../service/config.js";
 import { Trent } from "../service/trent.js";
+import { registerIdentityCommands } from "./identity-commands.js";
 
 const program = new Command();
 program.name("trent").description("A self-hosted key management service that speaks the AWS KMS API.");
@@ -37,6 +38,8 @@ program
     process.on("SIGTERM", () => stop("SIGTERM"));
     process.on("SIGINT", () => stop("SIGINT"));
   });
+
+registerIdentityCommands(program);
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   process.stderr.write(`trent: ${e instanceof Error ? e.message : String(e)}\n`);

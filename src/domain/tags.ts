@@ -10,13 +10,15 @@ function isReserved(tagKey: string): boolean {
 
 /** Checks a list of tags from a request (CreateKey, TagResource). */
 export function checkRequestTags(tags: readonly Tag[]): void {
-  const seen = new Set<string>();
-  for (const t of tags) {
-    if (isReserved(t.TagKey)) throw new KmsError("TagException", "Tags beginning with aws: are reserved.");
-    if (seen.has(t.TagKey)) throw new KmsError("TagException", `Duplicate tag key ${t.TagKey}.`);
-    seen.add(t.TagKey);
-  }
-  if (tags.length > MAX_TAGS_PER_KEY) throw tooMany();
+  // Order and wording as AWS answers (localstack's AWS-validated tag tests, localstack#12142):
+  // duplicates, then the count, then each key's prefix; all TagException.
+  if (new Set(tags.map((t) => t.TagKey)).size < tags.length) throw new KmsError("TagException", "Duplicate tag keys");
+  if (tags.length > MAX_TAGS_PER_KEY) throw new KmsError("TagException", "Too many tags");
+  for (const t of tags) if (isReserved(t.TagKey)) throw reserved();
+}
+
+function reserved(): KmsError {
+  return new KmsError("TagException", "Tags beginning with aws: are reserved");
 }
 
 function tooMany(): KmsError {
@@ -36,7 +38,7 @@ export function mergeTags(existing: readonly Tag[], added: readonly Tag[]): Tag[
 }
 
 export function removeTags(existing: readonly Tag[], keys: readonly string[]): Tag[] {
-  for (const k of keys) if (isReserved(k)) throw new KmsError("TagException", "Tags beginning with aws: are reserved.");
+  for (const k of keys) if (isReserved(k)) throw reserved();
   const drop = new Set(keys);
   return existing.filter((t) => !drop.has(t.TagKey)).map((t) => ({ ...t }));
 }

@@ -98,6 +98,9 @@ export const NOT_IMPLEMENTED: { readonly [O in OperationName]?: string } = {
   VerifyMac: "HMAC keys are not implemented yet",
   ReplicateKey: "multi-Region keys are not supported: one Trent deployment serves each region on its own",
   UpdatePrimaryRegion: "multi-Region keys are not supported: one Trent deployment serves each region on its own",
+  Encapsulate: "ML-KEM keys are not implemented yet",
+  Decapsulate: "ML-KEM keys are not implemented yet",
+  GetKeyLastUsage: "key last-usage tracking is not implemented yet",
 };
 
 export function isOperationName(name: string): name is OperationName {

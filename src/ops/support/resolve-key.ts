@@ -17,12 +17,15 @@ export async function resolveKey(ctx: OpContext, keyIdParam: string, opts: Resol
   const { accountId, region } = ctx.caller;
   switch (id.kind) {
     case "invalid":
-      throw new KmsError("NotFoundException", `Invalid keyId ${keyIdParam}`);
+      throw new KmsError("NotFoundException", `Invalid keyId '${keyIdParam}'`);
     case "keyId":
     case "keyArn": {
       const acct = id.kind === "keyArn" ? id.accountId : accountId;
       const reg = id.kind === "keyArn" ? id.region : region;
-      const key = reg === region ? await ctx.store.getKey(id.keyId) : undefined;
+      // A key ARN of another region: AWS answers "Invalid arn <region>" (localstack snapshot
+      // test_get_key_in_different_region, recorded against AWS).
+      if (reg !== region) throw new KmsError("NotFoundException", `Invalid arn ${reg}`);
+      const key = await ctx.store.getKey(id.keyId);
       if (key === undefined || key.accountId !== acct || key.region !== reg) {
         throw new KmsError("NotFoundException", `Key '${keyArn(reg, acct, id.keyId)}' does not exist`);
       }
@@ -30,7 +33,7 @@ export async function resolveKey(ctx: OpContext, keyIdParam: string, opts: Resol
     }
     case "aliasName":
     case "aliasArn": {
-      if (!opts.allowAlias) throw new KmsError("NotFoundException", `Invalid keyId ${keyIdParam}`);
+      if (!opts.allowAlias) throw new KmsError("NotFoundException", `Invalid keyId '${keyIdParam}'`);
       const acct = id.kind === "aliasArn" ? id.accountId : accountId;
       const reg = id.kind === "aliasArn" ? id.region : region;
       const alias = reg === region ? await ctx.store.getAlias(acct, reg, id.aliasName) : undefined;

@@ -57,6 +57,8 @@ export function checkKeyState(key: KeyRecord, operation: string): void {
     case "UnsupportedOperationException":
       throw new KmsError("UnsupportedOperationException", `${operation} is not supported for ${arn} in state ${key.keyState}.`);
     case "KMSInvalidStateException":
+      // Footnote [4] of AWS's key-state table: CancelKeyDeletion on a key that is not pending deletion.
+      if (operation === "CancelKeyDeletion") throw new KmsError("KMSInvalidStateException", `${arn} is not pending deletion.`);
       throw new KmsError("KMSInvalidStateException", `${arn} is ${stateWording(key.keyState)}.`);
   }
 }
