@@ -26,6 +26,8 @@ export interface RawResponse {
   readonly status: number;
   readonly body: string;
   readonly requestId: string;
+  /** Defaults to application/x-amz-json-1.1. */
+  readonly contentType?: string;
 }
 
 /** What happened, for logs and audit: never plaintext. */
@@ -83,8 +85,23 @@ export class Dispatcher {
     let input: unknown;
     let output: unknown;
     try {
-      if (req.method !== "POST") throw new KmsError("UnknownOperationException", "");
+      // Coral's order: route (method, target, content type), parse, then authenticate.
+      const contentType = (headerValue(req.headers["content-type"]) ?? "").split(";")[0]?.trim().toLowerCase() ?? "";
+      if (req.method !== "POST" || !JSON_TYPES.has(contentType)) {
+        this.#report({ requestId, operation, caller, errorCode: "UnknownOperationException", errorMessage: "", input, output, startedAt });
+        return { status: 404, body: "<UnknownOperationException/>", requestId, contentType: "application/xml" };
+      }
       const target = headerValue(req.headers["x-amz-target"]);
+      if (target === undefined || !target.startsWith(TARGET_PREFIX)) throw new KmsError("UnknownOperationException", "");
+      const opName = target.slice(TARGET_PREFIX.length);
+      if (!isOperationName(opName)) throw new KmsError("UnknownOperationException", "");
+      operation = opName;
+      let body: unknown;
+      try {
+        body = req.body.length === 0 ? {} : JSON.parse(req.body.toString("utf8"));
+      } catch {
+        throw new KmsError("SerializationException", "");
+      }
       const verified = await this.#d.verifier.verify(req);
       const cred = await this.#d.credentials.get(verified.accessKeyId);
       if (cred === undefined) {
@@ -101,20 +118,6 @@ export class Dispatcher {
         userAgent: headerValue(req.headers["user-agent"]) ?? "",
         secureTransport: req.secure,
       };
-      if (target === undefined || !target.startsWith(TARGET_PREFIX)) throw new KmsError("UnknownOperationException", "");
-      const opName = target.slice(TARGET_PREFIX.length);
-      if (!isOperationName(opName)) throw new KmsError("UnknownOperationException", "");
-      operation = opName;
-      const contentType = (headerValue(req.headers["content-type"]) ?? "").split(";")[0]?.trim().toLowerCase() ?? "";
-      if (!JSON_TYPES.has(contentType)) {
-        throw new KmsError("SerializationException", "Unexpected content type: expected application/x-amz-json-1.1.");
-      }
-      let body: unknown;
-      try {
-        body = req.body.length === 0 ? {} : JSON.parse(req.body.toString("utf8"));
-      } catch {
-        throw new KmsError("SerializationException", "Malformed JSON in the request body.");
-      }
       const unavailable = this.#d.unavailable?.();
       if (unavailable !== undefined) throw unavailable;
       const handler = OPERATIONS[opName];

@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { Server as NetServer, type AddressInfo } from "node:net";
 import type { Dispatcher } from "./dispatcher.js";
 
 /** Largest request body accepted. AWS KMS requests are small; the largest is a 32 KB policy. */
@@ -26,28 +26,38 @@ function send(res: ServerResponse, status: number, body: string, headers: Record
   res.end(body);
 }
 
+/** The Date header comes from the service clock, so SDK clock-skew correction agrees with SigV4. */
+function dated(res: ServerResponse, now: () => number, draining: boolean): void {
+  res.setHeader("date", new Date(now()).toUTCString());
+  if (draining) res.setHeader("connection", "close");
+}
+
 /** The HTTP front: AWS JSON 1.1 on `POST /`, health endpoints, and dev-mode admin routes. */
 export class HttpFront {
   readonly #server: Server;
   readonly #dispatcher: Dispatcher;
   readonly #admin: AdminRoutes;
+  readonly #now: () => number;
   #inFlight = 0;
+  #draining = false;
   #drained: (() => void) | undefined;
 
-  constructor(dispatcher: Dispatcher, admin: AdminRoutes) {
+  constructor(dispatcher: Dispatcher, admin: AdminRoutes, now: () => number = Date.now) {
     this.#dispatcher = dispatcher;
     this.#admin = admin;
+    this.#now = now;
     this.#server = createServer({ keepAlive: true, keepAliveTimeout: 65_000, requestTimeout: 30_000 }, (req, res) => {
+      // A request counts until its response has been handed to the socket in full (or the socket died).
       this.#inFlight++;
-      this.#route(req, res)
-        .catch(() => {
-          if (!res.headersSent) send(res, 500, JSON.stringify({ __type: "KMSInternalException", message: "" }));
-          else res.destroy();
-        })
-        .finally(() => {
-          this.#inFlight--;
-          if (this.#inFlight === 0) this.#drained?.();
-        });
+      res.once("close", () => {
+        this.#inFlight--;
+        if (this.#inFlight === 0) this.#drained?.();
+      });
+      dated(res, this.#now, this.#draining);
+      this.#route(req, res).catch(() => {
+        if (!res.headersSent) send(res, 500, JSON.stringify({ __type: "KMSInternalException", message: "" }));
+        else res.destroy();
+      });
     });
   }
 
@@ -61,10 +71,14 @@ export class HttpFront {
     });
   }
 
-  /** Stops accepting connections and resolves once in-flight requests have been answered. */
+  /**
+   * Stops accepting connections and resolves once every in-flight response has been sent.
+   * (http.Server.close() would first destroy connections whose response is still being written,
+   * so listening stops through net.Server's close and connections are closed after the drain.)
+   */
   async close(): Promise<void> {
-    const closed = new Promise<void>((resolve) => this.#server.close(() => resolve()));
-    this.#server.closeIdleConnections();
+    this.#draining = true;
+    const closed = new Promise<void>((resolve) => NetServer.prototype.close.call(this.#server, () => resolve()));
     if (this.#inFlight > 0) await new Promise<void>((resolve) => (this.#drained = resolve));
     this.#server.closeAllConnections();
     await closed;
@@ -98,7 +112,7 @@ export class HttpFront {
       remoteAddress: req.socket.remoteAddress ?? "",
       secure: false,
     });
-    send(res, out.status, out.body, { "x-amzn-requestid": out.requestId });
+    send(res, out.status, out.body, { "x-amzn-requestid": out.requestId, ...(out.contentType ? { "content-type": out.contentType } : {}) });
   }
 }
 

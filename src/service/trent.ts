@@ -86,7 +86,7 @@ export class Trent {
             },
           }
         : {}),
-    });
+    }, now);
   }
 
   /** Opens the store and keystore in the data directory (unless injected), seeds dev mode, listens. */

@@ -1,0 +1,79 @@
+/**
+ * Versioned schema of the PostgreSQL store. Migration N brings the database from version N-1 to N
+ * and is recorded as a row (version N) in `schema_version`. Never edit a released migration: add a
+ * new one.
+ *
+ * Text columns that are ordered or paged on use COLLATE "C" so that the order is byte order
+ * whatever the database's default collation (the same order SQLite gives). Times are epoch
+ * milliseconds in BIGINT, except `due_at`, which is derived from the key document and may carry a
+ * fractional millisecond, so it is a double. Documents are JSON in TEXT (JSONB rejects \u0000).
+ */
+export const POSTGRES_MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE keys (
+    key_id      TEXT COLLATE "C" PRIMARY KEY,
+    account_id  TEXT COLLATE "C" NOT NULL,
+    region      TEXT COLLATE "C" NOT NULL,
+    revision    INTEGER NOT NULL,
+    due_at      DOUBLE PRECISION,
+    doc         TEXT NOT NULL
+  );
+  CREATE INDEX keys_by_partition ON keys (account_id, region, key_id);
+  CREATE INDEX keys_by_due ON keys (due_at, key_id) WHERE due_at IS NOT NULL;
+
+  CREATE TABLE key_materials (
+    key_id        TEXT COLLATE "C" NOT NULL,
+    material_id   TEXT COLLATE "C" NOT NULL,
+    created_at    BIGINT NOT NULL,
+    origin        TEXT NOT NULL,
+    root_version  TEXT NOT NULL,
+    wrapped       BYTEA NOT NULL,
+    public_key    BYTEA,
+    PRIMARY KEY (key_id, material_id)
+  );
+
+  CREATE TABLE aliases (
+    account_id  TEXT COLLATE "C" NOT NULL,
+    region      TEXT COLLATE "C" NOT NULL,
+    alias_name  TEXT COLLATE "C" NOT NULL,
+    key_id      TEXT COLLATE "C" NOT NULL,
+    created_at  BIGINT NOT NULL,
+    updated_at  BIGINT NOT NULL,
+    PRIMARY KEY (account_id, region, alias_name)
+  );
+  CREATE INDEX aliases_by_key ON aliases (key_id);
+
+  CREATE TABLE accounts (
+    account_id  TEXT COLLATE "C" PRIMARY KEY,
+    created_at  BIGINT NOT NULL
+  );
+
+  CREATE TABLE principals (
+    arn         TEXT COLLATE "C" PRIMARY KEY,
+    account_id  TEXT COLLATE "C" NOT NULL,
+    doc         TEXT NOT NULL
+  );
+  CREATE INDEX principals_by_account ON principals (account_id, arn);
+
+  CREATE TABLE access_keys (
+    access_key_id  TEXT COLLATE "C" PRIMARY KEY,
+    principal_arn  TEXT COLLATE "C" NOT NULL,
+    account_id     TEXT COLLATE "C" NOT NULL,
+    root_version   TEXT NOT NULL,
+    wrapped_secret BYTEA NOT NULL,
+    created_at     BIGINT NOT NULL,
+    status         TEXT NOT NULL
+  );
+  CREATE INDEX access_keys_by_principal ON access_keys (principal_arn, access_key_id);
+  `,
+];
+
+/** Every table the migrations create that holds data (not `schema_version`). */
+export const POSTGRES_DATA_TABLES: readonly string[] = [
+  "keys",
+  "key_materials",
+  "aliases",
+  "accounts",
+  "principals",
+  "access_keys",
+];

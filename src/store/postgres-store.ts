@@ -1,0 +1,547 @@
+import { DatabaseError, Pool, type PoolClient, type QueryResultRow } from "pg";
+import { nextDueAt, type AliasRecord, type KeyMaterialRecord, type KeyRecord } from "../domain/key-record.js";
+import { InjectedWriteFailure } from "./memory-store.js";
+import { POSTGRES_MIGRATIONS } from "./postgres-migrations.js";
+import {
+  DuplicateEntry,
+  RevisionConflict,
+  type AccessKeyRecord,
+  type AccountRecord,
+  type KeyChange,
+  type Page,
+  type PrincipalRecord,
+  type Store,
+} from "./store.js";
+
+export interface PostgresStoreOptions {
+  /** Most connections this node holds open (default 10). */
+  readonly maxConnections?: number;
+  /** How long to wait for a connection before a call fails (default 10 s). */
+  readonly connectionTimeoutMillis?: number;
+  /** Idle connections are closed after this long (default 30 s). */
+  readonly idleTimeoutMillis?: number;
+  /** Shown in pg_stat_activity (default "trent"). */
+  readonly applicationName?: string;
+}
+
+/**
+ * Advisory lock held (for the length of one transaction) while the schema is checked and migrated,
+ * so that nodes starting at once migrate one after another. Advisory locks are per database.
+ */
+export const POSTGRES_MIGRATION_LOCK = "7310595594411029000";
+
+// BIGINT columns arrive as strings (pg does not narrow int8 to number); they are converted here.
+interface KeyRow {
+  doc: string;
+  revision: number;
+}
+interface MaterialRow {
+  key_id: string;
+  material_id: string;
+  created_at: string;
+  origin: KeyMaterialRecord["origin"];
+  root_version: string;
+  wrapped: Buffer;
+  public_key: Buffer | null;
+}
+interface AliasRow {
+  account_id: string;
+  region: string;
+  alias_name: string;
+  key_id: string;
+  created_at: string;
+  updated_at: string;
+}
+interface AccountRow {
+  account_id: string;
+  created_at: string;
+}
+interface AccessKeyRow {
+  access_key_id: string;
+  principal_arn: string;
+  account_id: string;
+  root_version: string;
+  wrapped_secret: Buffer;
+  created_at: string;
+  status: AccessKeyRecord["status"];
+}
+
+function keyFromRow(r: KeyRow): KeyRecord {
+  return { ...(JSON.parse(r.doc) as Omit<KeyRecord, "revision">), revision: r.revision };
+}
+
+function keyDoc(k: KeyRecord): string {
+  const { revision: _revision, ...doc } = k;
+  return JSON.stringify(doc);
+}
+
+function materialFromRow(r: MaterialRow): KeyMaterialRecord {
+  const base: KeyMaterialRecord = {
+    keyId: r.key_id,
+    materialId: r.material_id,
+    createdAt: Number(r.created_at),
+    origin: r.origin,
+    wrapped: { rootVersion: r.root_version, blob: r.wrapped },
+  };
+  return r.public_key === null ? base : { ...base, publicKey: r.public_key };
+}
+
+function aliasFromRow(r: AliasRow): AliasRecord {
+  return {
+    accountId: r.account_id,
+    region: r.region,
+    aliasName: r.alias_name,
+    targetKeyId: r.key_id,
+    createdAt: Number(r.created_at),
+    updatedAt: Number(r.updated_at),
+  };
+}
+
+function accountFromRow(r: AccountRow): AccountRecord {
+  return { accountId: r.account_id, createdAt: Number(r.created_at) };
+}
+
+function accessKeyFromRow(r: AccessKeyRow): AccessKeyRecord {
+  return {
+    accessKeyId: r.access_key_id,
+    principalArn: r.principal_arn,
+    accountId: r.account_id,
+    secret: { rootVersion: r.root_version, blob: r.wrapped_secret },
+    createdAt: Number(r.created_at),
+    status: r.status,
+  };
+}
+
+function isUniqueViolation(e: unknown): boolean {
+  return e instanceof Error && "code" in e && (e as { code: unknown }).code === "23505";
+}
+
+/**
+ * The connection broke (server restart, terminated backend, network) rather than the statement
+ * failing: pg raises plain Errors for a dead socket, and SQLSTATE classes 08 and 57P for a
+ * connection the server ended.
+ */
+function isConnectionLoss(e: unknown): boolean {
+  if (e instanceof DatabaseError) return e.code !== undefined && (e.code.startsWith("08") || e.code.startsWith("57P"));
+  return e instanceof Error && /connection|terminated|ECONNRESET|EPIPE|ECONNREFUSED/i.test(e.message) && !/timeout/i.test(e.message);
+}
+
+function page<T>(rows: readonly T[], limit: number, pos: (t: T) => string): Page<T> {
+  const items = rows.slice(0, limit);
+  const last = items[items.length - 1];
+  return rows.length > limit && last !== undefined ? { items, next: pos(last) } : { items };
+}
+
+/**
+ * Brings the database to the newest schema. Runs in one transaction under an advisory lock: a
+ * second node starting at the same time waits, then finds the schema current. DDL is
+ * transactional in PostgreSQL, so a failed migration leaves the previous version intact.
+ */
+async function migrate(c: PoolClient): Promise<void> {
+  await c.query("BEGIN");
+  try {
+    await c.query("SELECT pg_advisory_xact_lock($1::bigint)", [POSTGRES_MIGRATION_LOCK]);
+    await c.query(
+      "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)",
+    );
+    const r = await c.query<{ v: number | null }>("SELECT max(version) AS v FROM schema_version");
+    const current = r.rows[0]?.v ?? 0;
+    if (current > POSTGRES_MIGRATIONS.length) {
+      throw new Error(
+        `database schema version ${current} is newer than this Trent (${POSTGRES_MIGRATIONS.length})`,
+      );
+    }
+    for (let v = current; v < POSTGRES_MIGRATIONS.length; v++) {
+      await c.query(POSTGRES_MIGRATIONS[v] ?? "");
+      await c.query("INSERT INTO schema_version (version, applied_at) VALUES ($1, $2)", [v + 1, Date.now()]);
+    }
+    await c.query("COMMIT");
+  } catch (e) {
+    await c.query("ROLLBACK").catch(() => undefined);
+    throw e;
+  }
+}
+
+/**
+ * The store for several Trent nodes sharing one PostgreSQL database. Every method is one
+ * transaction (reads are single statements); nothing is cached, so every read sees what any node
+ * last committed. Key updates are a compare-and-swap on `revision` (`UPDATE ... WHERE revision =`):
+ * of two nodes updating the same key from the same revision, the second waits for the first's row
+ * lock, then matches no row and raises RevisionConflict.
+ *
+ * `failWrites(n)` makes the next n write transactions throw after their statements ran but before
+ * COMMIT, so that the ROLLBACK is what keeps the state unchanged.
+ */
+export class PostgresStore implements Store {
+  readonly kind = "postgres";
+  readonly #pool: Pool;
+  #failures = 0;
+  #closed = false;
+
+  private constructor(pool: Pool) {
+    this.#pool = pool;
+  }
+
+  /** Connects, migrates the schema (waiting for any other node migrating it), and returns the store. */
+  static async open(connectionString: string, opts: PostgresStoreOptions = {}): Promise<PostgresStore> {
+    const pool = new Pool({
+      connectionString,
+      max: opts.maxConnections ?? 10,
+      connectionTimeoutMillis: opts.connectionTimeoutMillis ?? 10_000,
+      idleTimeoutMillis: opts.idleTimeoutMillis ?? 30_000,
+      application_name: opts.applicationName ?? "trent",
+      keepAlive: true,
+      // A node that hangs inside a transaction must not hold key rows locked for ever.
+      idle_in_transaction_session_timeout: 60_000,
+      // A write is acknowledged only once it is durable: a server whose default is
+      // synchronous_commit=off gets it turned on for Trent's sessions (stricter settings are kept).
+      onConnect: async (client) => {
+        await client.query(
+          "SELECT set_config('synchronous_commit', 'on', false) WHERE current_setting('synchronous_commit') = 'off'",
+        );
+      },
+    });
+    // An idle connection that breaks (server restart, terminated backend) is dropped by the pool;
+    // without a listener the error would end the process.
+    pool.on("error", () => undefined);
+    try {
+      const c = await pool.connect();
+      try {
+        await migrate(c);
+      } finally {
+        c.release();
+      }
+    } catch (e) {
+      await pool.end();
+      throw e;
+    }
+    return new PostgresStore(pool);
+  }
+
+  /** Test hook: the next n write transactions fail just before commit. */
+  failWrites(n: number): void {
+    this.#failures = n;
+  }
+
+  #beforeCommit(): void {
+    if (this.#failures > 0) {
+      this.#failures--;
+      throw new InjectedWriteFailure();
+    }
+  }
+
+  /**
+   * One read statement. A read that lost its connection (say a pooled connection the server
+   * closed while idle) is retried once on a new one: reading twice is harmless.
+   */
+  async #read<R extends QueryResultRow>(text: string, values: readonly unknown[] = []): Promise<R[]> {
+    try {
+      return (await this.#pool.query<R>(text, [...values])).rows;
+    } catch (e) {
+      if (!isConnectionLoss(e)) throw e;
+      return (await this.#pool.query<R>(text, [...values])).rows;
+    }
+  }
+
+  /** A pooled connection with a transaction begun; a connection found dead at BEGIN is replaced once. */
+  async #begin(): Promise<PoolClient> {
+    for (let attempt = 1; ; attempt++) {
+      const c = await this.#pool.connect();
+      try {
+        await c.query("BEGIN");
+        return c;
+      } catch (e) {
+        c.release(e instanceof Error ? e : new Error(String(e)));
+        if (attempt >= 2 || !isConnectionLoss(e)) throw e;
+      }
+    }
+  }
+
+  /** Runs `body` in one transaction on one connection: COMMIT when it returns, ROLLBACK when it throws. */
+  async #write<T>(body: (q: (text: string, values?: readonly unknown[]) => Promise<number>) => Promise<T>): Promise<T> {
+    const c = await this.#begin();
+    let broken: Error | undefined;
+    try {
+      const out = await body(async (text, values = []) => (await c.query(text, [...values])).rowCount ?? 0);
+      this.#beforeCommit();
+      await c.query("COMMIT");
+      return out;
+    } catch (e) {
+      // A connection that cannot even roll back is discarded rather than reused.
+      await c.query("ROLLBACK").catch((re: unknown) => {
+        broken = re instanceof Error ? re : new Error(String(re));
+      });
+      throw e;
+    } finally {
+      c.release(broken);
+    }
+  }
+
+  async #insertMaterial(q: (text: string, values?: readonly unknown[]) => Promise<number>, m: KeyMaterialRecord): Promise<void> {
+    await q(
+      `INSERT INTO key_materials (key_id, material_id, created_at, origin, root_version, wrapped, public_key)
+       VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+      [m.keyId, m.materialId, m.createdAt, m.origin, m.wrapped.rootVersion, m.wrapped.blob, m.publicKey ?? null],
+    );
+  }
+
+  // ---- keys
+
+  async createKey(key: KeyRecord, materials: readonly KeyMaterialRecord[]): Promise<void> {
+    try {
+      await this.#write(async (q) => {
+        await q("INSERT INTO keys (key_id, account_id, region, revision, due_at, doc) VALUES ($1, $2, $3, 1, $4, $5)", [
+          key.keyId,
+          key.accountId,
+          key.region,
+          nextDueAt(key) ?? null,
+          keyDoc(key),
+        ]);
+        for (const m of materials) await this.#insertMaterial(q, m);
+      });
+    } catch (e) {
+      if (isUniqueViolation(e)) throw new DuplicateEntry(`key ${key.keyId}`);
+      throw e;
+    }
+  }
+
+  async getKey(keyId: string): Promise<KeyRecord | undefined> {
+    const [r] = await this.#read<KeyRow>("SELECT doc, revision FROM keys WHERE key_id = $1", [keyId]);
+    return r && keyFromRow(r);
+  }
+
+  async updateKey(change: KeyChange): Promise<KeyRecord> {
+    const k = change.key;
+    const next: KeyRecord = structuredClone({ ...k, revision: change.expectedRevision + 1 });
+    await this.#write(async (q) => {
+      // The CAS takes the key's row lock first, so material changes below are serialised per key.
+      const n = await q("UPDATE keys SET revision = $1, due_at = $2, doc = $3 WHERE key_id = $4 AND revision = $5", [
+        next.revision,
+        nextDueAt(next) ?? null,
+        keyDoc(next),
+        k.keyId,
+        change.expectedRevision,
+      ]);
+      if (n !== 1) throw new RevisionConflict();
+      for (const id of change.removeMaterialIds ?? []) {
+        await q("DELETE FROM key_materials WHERE key_id = $1 AND material_id = $2", [k.keyId, id]);
+      }
+      for (const m of change.addMaterials ?? []) await this.#insertMaterial(q, m);
+    });
+    return structuredClone(next);
+  }
+
+  async deleteKey(keyId: string): Promise<void> {
+    await this.#write(async (q) => {
+      // The key row first: this waits for an update of the key in flight, and the statements
+      // after it (each with a fresh snapshot) then see the materials that update added.
+      await q("DELETE FROM keys WHERE key_id = $1", [keyId]);
+      await q("DELETE FROM key_materials WHERE key_id = $1", [keyId]);
+      await q("DELETE FROM aliases WHERE key_id = $1", [keyId]);
+    });
+  }
+
+  async listKeys(accountId: string, region: string, after: string | undefined, limit: number): Promise<Page<KeyRecord>> {
+    const rows = await this.#read<KeyRow>(
+      "SELECT doc, revision FROM keys WHERE account_id = $1 AND region = $2 AND key_id > $3 ORDER BY key_id LIMIT $4",
+      [accountId, region, after ?? "", limit + 1],
+    );
+    return page(rows.map(keyFromRow), limit, (k) => k.keyId);
+  }
+
+  async dueKeys(now: number, limit: number): Promise<readonly KeyRecord[]> {
+    const rows = await this.#read<KeyRow>(
+      "SELECT doc, revision FROM keys WHERE due_at IS NOT NULL AND due_at <= $1 ORDER BY due_at, key_id LIMIT $2",
+      [now, limit],
+    );
+    return rows.map(keyFromRow);
+  }
+
+  async countKeys(): Promise<number> {
+    const [r] = await this.#read<{ n: string }>("SELECT count(*) AS n FROM keys");
+    return Number(r?.n ?? 0);
+  }
+
+  // ---- key material
+
+  async getKeyMaterial(keyId: string, materialId: string): Promise<KeyMaterialRecord | undefined> {
+    const [r] = await this.#read<MaterialRow>("SELECT * FROM key_materials WHERE key_id = $1 AND material_id = $2", [
+      keyId,
+      materialId,
+    ]);
+    return r && materialFromRow(r);
+  }
+
+  async listKeyMaterials(keyId: string): Promise<readonly KeyMaterialRecord[]> {
+    const rows = await this.#read<MaterialRow>(
+      "SELECT * FROM key_materials WHERE key_id = $1 ORDER BY created_at, material_id",
+      [keyId],
+    );
+    return rows.map(materialFromRow);
+  }
+
+  // ---- aliases
+
+  async createAlias(a: AliasRecord): Promise<void> {
+    try {
+      await this.#write(async (q) => {
+        await q(
+          "INSERT INTO aliases (account_id, region, alias_name, key_id, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6)",
+          [a.accountId, a.region, a.aliasName, a.targetKeyId, a.createdAt, a.updatedAt],
+        );
+      });
+    } catch (e) {
+      if (isUniqueViolation(e)) throw new DuplicateEntry(`alias ${a.aliasName}`);
+      throw e;
+    }
+  }
+
+  async getAlias(accountId: string, region: string, aliasName: string): Promise<AliasRecord | undefined> {
+    const [r] = await this.#read<AliasRow>(
+      "SELECT * FROM aliases WHERE account_id = $1 AND region = $2 AND alias_name = $3",
+      [accountId, region, aliasName],
+    );
+    return r && aliasFromRow(r);
+  }
+
+  async updateAlias(a: AliasRecord): Promise<boolean> {
+    return this.#write(
+      async (q) =>
+        (await q("UPDATE aliases SET key_id = $1, updated_at = $2 WHERE account_id = $3 AND region = $4 AND alias_name = $5", [
+          a.targetKeyId,
+          a.updatedAt,
+          a.accountId,
+          a.region,
+          a.aliasName,
+        ])) === 1,
+    );
+  }
+
+  async deleteAlias(accountId: string, region: string, aliasName: string): Promise<boolean> {
+    return this.#write(
+      async (q) =>
+        (await q("DELETE FROM aliases WHERE account_id = $1 AND region = $2 AND alias_name = $3", [
+          accountId,
+          region,
+          aliasName,
+        ])) === 1,
+    );
+  }
+
+  async listAliases(
+    accountId: string,
+    region: string,
+    keyId: string | undefined,
+    after: string | undefined,
+    limit: number,
+  ): Promise<Page<AliasRecord>> {
+    const rows =
+      keyId === undefined
+        ? await this.#read<AliasRow>(
+            "SELECT * FROM aliases WHERE account_id = $1 AND region = $2 AND alias_name > $3 ORDER BY alias_name LIMIT $4",
+            [accountId, region, after ?? "", limit + 1],
+          )
+        : await this.#read<AliasRow>(
+            `SELECT * FROM aliases WHERE account_id = $1 AND region = $2 AND key_id = $3 AND alias_name > $4
+             ORDER BY alias_name LIMIT $5`,
+            [accountId, region, keyId, after ?? "", limit + 1],
+          );
+    return page(rows.map(aliasFromRow), limit, (a) => a.aliasName);
+  }
+
+  // ---- identities
+
+  async putAccount(account: AccountRecord): Promise<void> {
+    await this.#write(async (q) => {
+      await q(
+        `INSERT INTO accounts (account_id, created_at) VALUES ($1, $2)
+         ON CONFLICT (account_id) DO UPDATE SET created_at = excluded.created_at`,
+        [account.accountId, account.createdAt],
+      );
+    });
+  }
+
+  async getAccount(accountId: string): Promise<AccountRecord | undefined> {
+    const [r] = await this.#read<AccountRow>("SELECT * FROM accounts WHERE account_id = $1", [accountId]);
+    return r && accountFromRow(r);
+  }
+
+  async listAccounts(): Promise<readonly AccountRecord[]> {
+    return (await this.#read<AccountRow>("SELECT * FROM accounts ORDER BY account_id")).map(accountFromRow);
+  }
+
+  async putPrincipal(p: PrincipalRecord): Promise<void> {
+    await this.#write(async (q) => {
+      await q(
+        `INSERT INTO principals (arn, account_id, doc) VALUES ($1, $2, $3)
+         ON CONFLICT (arn) DO UPDATE SET account_id = excluded.account_id, doc = excluded.doc`,
+        [p.arn, p.accountId, JSON.stringify(p)],
+      );
+    });
+  }
+
+  async getPrincipal(arn: string): Promise<PrincipalRecord | undefined> {
+    const [r] = await this.#read<{ doc: string }>("SELECT doc FROM principals WHERE arn = $1", [arn]);
+    return r && (JSON.parse(r.doc) as PrincipalRecord);
+  }
+
+  async listPrincipals(accountId: string): Promise<readonly PrincipalRecord[]> {
+    const rows = await this.#read<{ doc: string }>("SELECT doc FROM principals WHERE account_id = $1 ORDER BY arn", [
+      accountId,
+    ]);
+    return rows.map((r) => JSON.parse(r.doc) as PrincipalRecord);
+  }
+
+  async deletePrincipal(arn: string): Promise<boolean> {
+    return this.#write(async (q) => {
+      const deleted = (await q("DELETE FROM principals WHERE arn = $1", [arn])) === 1;
+      await q("DELETE FROM access_keys WHERE principal_arn = $1", [arn]);
+      return deleted;
+    });
+  }
+
+  async putAccessKey(k: AccessKeyRecord): Promise<void> {
+    await this.#write(async (q) => {
+      await q(
+        `INSERT INTO access_keys (access_key_id, principal_arn, account_id, root_version, wrapped_secret, created_at, status)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)
+         ON CONFLICT (access_key_id) DO UPDATE SET principal_arn = excluded.principal_arn, account_id = excluded.account_id,
+           root_version = excluded.root_version, wrapped_secret = excluded.wrapped_secret, created_at = excluded.created_at,
+           status = excluded.status`,
+        [k.accessKeyId, k.principalArn, k.accountId, k.secret.rootVersion, k.secret.blob, k.createdAt, k.status],
+      );
+    });
+  }
+
+  async getAccessKey(accessKeyId: string): Promise<AccessKeyRecord | undefined> {
+    const [r] = await this.#read<AccessKeyRow>("SELECT * FROM access_keys WHERE access_key_id = $1", [accessKeyId]);
+    return r && accessKeyFromRow(r);
+  }
+
+  async listAccessKeys(principalArn: string): Promise<readonly AccessKeyRecord[]> {
+    const rows = await this.#read<AccessKeyRow>(
+      "SELECT * FROM access_keys WHERE principal_arn = $1 ORDER BY access_key_id",
+      [principalArn],
+    );
+    return rows.map(accessKeyFromRow);
+  }
+
+  async deleteAccessKey(accessKeyId: string): Promise<boolean> {
+    return this.#write(async (q) => (await q("DELETE FROM access_keys WHERE access_key_id = $1", [accessKeyId])) === 1);
+  }
+
+  async resetKeys(): Promise<void> {
+    await this.#write(async (q) => {
+      // Keys first, for the same reason as in deleteKey.
+      await q("DELETE FROM keys");
+      await q("DELETE FROM key_materials");
+      await q("DELETE FROM aliases");
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#pool.end();
+  }
+}
