@@ -1,0 +1,376 @@
+import { randomUUID } from "node:crypto";
+import { keyArn, parseKeyIdentifier } from "../domain/arn.js";
+import type { OperationName } from "../generated/kms-types.js";
+import type { Caller } from "../policy/authorizer.js";
+import { REQUEST_ALLOWLIST, cloudTrailDate, isPlainObject, lowerCamel, renderValue, requestParameters } from "./request-parameters.js";
+import type { JsonObject, JsonValue, MemberKind } from "./request-parameters.js";
+
+/**
+ * Builds CloudTrail-shaped records (the shape AWS KMS writes to CloudTrail) from what the
+ * dispatcher saw of a call, and from Trent's own background actions. Pure: no I/O, no clock except
+ * the event id source (injectable).
+ *
+ * What is recorded comes from allowlists only: request members (request-parameters.ts), response
+ * members (below), key metadata members (below). Plaintext, ciphertext, key material and data keys
+ * are never among them.
+ */
+
+export const EVENT_VERSION = "1.11";
+export const EVENT_SOURCE = "kms.amazonaws.com";
+/** What AWS writes as the invoker of its own background actions; kept for tools that match on it. */
+export const SERVICE_INVOKER = "AWS Internal";
+
+export interface CloudTrailUserIdentity {
+  readonly type?: string;
+  readonly principalId?: string;
+  readonly arn?: string;
+  readonly accountId?: string;
+  readonly accessKeyId?: string;
+  readonly userName?: string;
+  readonly invokedBy?: string;
+}
+
+export interface CloudTrailResource {
+  readonly accountId: string;
+  readonly type: "AWS::KMS::Key";
+  readonly ARN: string;
+}
+
+export interface CloudTrailEvent {
+  readonly eventVersion: string;
+  readonly userIdentity: CloudTrailUserIdentity;
+  /** ISO 8601 UTC, seconds precision: "2025-05-20T20:46:16Z". */
+  readonly eventTime: string;
+  readonly eventSource: typeof EVENT_SOURCE;
+  readonly eventName: string;
+  readonly awsRegion: string;
+  readonly sourceIPAddress: string;
+  readonly userAgent: string;
+  readonly errorCode?: string;
+  readonly errorMessage?: string;
+  readonly requestParameters: JsonObject | null;
+  readonly responseElements: JsonObject | null;
+  readonly additionalEventData?: JsonObject;
+  /** Absent on service events, as in AWS's. */
+  readonly requestID?: string;
+  readonly eventID: string;
+  readonly readOnly: boolean;
+  readonly resources?: readonly CloudTrailResource[];
+  readonly eventType: "AwsApiCall" | "AwsServiceEvent";
+  readonly managementEvent: true;
+  readonly recipientAccountId?: string;
+  readonly serviceEventDetails?: JsonObject;
+  readonly eventCategory: "Management";
+}
+
+/**
+ * What the dispatcher knows of one call. `CallOutcome` (src/api/dispatcher.ts) is assignable to
+ * it; the optional members are for what is known before authentication succeeds.
+ */
+export interface AuditCall {
+  readonly requestId: string;
+  /** undefined when the target could not be determined. */
+  readonly operation: string | undefined;
+  /** undefined when the call was not authenticated. */
+  readonly caller: Caller | undefined;
+  readonly errorCode: string | undefined;
+  readonly errorMessage: string | undefined;
+  /** The decoded input (blobs are Uint8Array, sensitive blobs SecretBytes); read through allowlists only. */
+  readonly input: unknown;
+  readonly output: unknown;
+  /** Epoch milliseconds. */
+  readonly startedAt: number;
+  /** Access key id SigV4 parsed, for calls whose authentication failed. */
+  readonly accessKeyId?: string | undefined;
+  /** Peer address and User-Agent, for calls whose authentication failed. */
+  readonly sourceIp?: string | undefined;
+  readonly userAgent?: string | undefined;
+  /** Region named by the SigV4 credential scope, for calls whose authentication failed. */
+  readonly region?: string | undefined;
+  /** ARNs of the keys the call resolved (e.g. an alias's target), when the dispatcher knows them. */
+  readonly keyArns?: readonly string[] | undefined;
+}
+
+export interface RecordOptions {
+  /** Event id source; default crypto.randomUUID. */
+  readonly eventId?: () => string;
+  /** awsRegion when neither the caller nor the call names one. */
+  readonly defaultRegion?: string;
+}
+
+/** Operations CloudTrail marks readOnly: true (reads and cryptographic operations). */
+const READ_ONLY: ReadonlySet<string> = new Set([
+  "Decapsulate", "Decrypt", "DeriveSharedSecret", "DescribeCustomKeyStores", "DescribeKey", "Encapsulate", "Encrypt",
+  "GenerateDataKey", "GenerateDataKeyPair", "GenerateDataKeyPairWithoutPlaintext", "GenerateDataKeyWithoutPlaintext",
+  "GenerateMac", "GenerateRandom", "GetKeyLastUsage", "GetKeyPolicy", "GetKeyRotationStatus", "GetParametersForImport",
+  "GetPublicKey", "ListAliases", "ListGrants", "ListKeyPolicies", "ListKeyRotations", "ListKeys", "ListResourceTags",
+  "ListRetirableGrants", "ReEncrypt", "Sign", "Verify", "VerifyMac",
+]);
+
+/**
+ * Management operations whose record carries the affected key's ARN in responseElements.keyId
+ * even though the operation does not return it (AWS does so since December 2022).
+ */
+const KEY_ARN_RESPONSE: ReadonlySet<string> = new Set([
+  "CancelKeyDeletion", "DeleteImportedKeyMaterial", "DisableKey", "DisableKeyRotation", "EnableKey",
+  "EnableKeyRotation", "ImportKeyMaterial", "PutKeyPolicy", "RotateKeyOnDemand", "TagResource", "UntagResource",
+  "UpdateKeyDescription", "UpdatePrimaryRegion",
+]);
+
+function isOperation(op: string | undefined): op is OperationName {
+  return op !== undefined && Object.prototype.hasOwnProperty.call(REQUEST_ALLOWLIST, op);
+}
+
+export function eventTimeOf(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
+}
+
+function normaliseIp(ip: string): string {
+  return ip.startsWith("::ffff:") && ip.includes(".") ? ip.slice(7) : ip;
+}
+
+function userIdentity(call: AuditCall): CloudTrailUserIdentity {
+  const c = call.caller;
+  if (c === undefined) {
+    return call.accessKeyId !== undefined ? { type: "Unknown", accessKeyId: call.accessKeyId } : { type: "Unknown" };
+  }
+  const base = { type: c.principalType, principalId: c.principalId, arn: c.principalArn, accountId: c.accountId, accessKeyId: c.accessKeyId };
+  if (c.principalType === "IAMUser") {
+    const name = c.principalArn.slice(c.principalArn.lastIndexOf("/") + 1);
+    return { ...base, userName: name };
+  }
+  return base;
+}
+
+function accountOfArn(arn: string): string | undefined {
+  return arn.split(":")[4];
+}
+
+/** A key id or key ARN as a key ARN; undefined for aliases and invalid identifiers. */
+function asKeyArn(identifier: unknown, region: string, accountId: string | undefined): string | undefined {
+  if (typeof identifier !== "string") return undefined;
+  const k = parseKeyIdentifier(identifier);
+  if (k.kind === "keyArn") return identifier;
+  if (k.kind === "keyId" && accountId !== undefined) return keyArn(region, accountId, k.keyId);
+  return undefined;
+}
+
+function resourceArns(call: AuditCall, op: string | undefined, region: string): string[] {
+  const arns: string[] = [...(call.keyArns ?? [])];
+  const account = call.caller?.accountId;
+  const out = isPlainObject(call.output) && call.errorCode === undefined ? call.output : undefined;
+  const input = isPlainObject(call.input) ? call.input : undefined;
+  if (out !== undefined) {
+    for (const v of [out["SourceKeyId"], out["KeyId"]]) {
+      if (typeof v === "string" && v.startsWith("arn:")) arns.push(v);
+    }
+    const md = out["KeyMetadata"];
+    if (isPlainObject(md) && typeof md["Arn"] === "string") arns.push(md["Arn"]);
+  }
+  if (arns.length === 0 && input !== undefined && op !== "CreateKey") {
+    for (const name of ["KeyId", "SourceKeyId", "TargetKeyId", "DestinationKeyId"]) {
+      const arn = asKeyArn(input[name], region, account);
+      if (arn !== undefined) arns.push(arn);
+    }
+  }
+  return [...new Set(arns)];
+}
+
+// KeyMetadata members, as CloudTrail writes them in CreateKey's responseElements.keyMetadata.
+const KEY_METADATA: readonly (readonly [string, MemberKind])[] = [
+  ["AWSAccountId", "scalar"], ["KeyId", "scalar"], ["Arn", "scalar"], ["CreationDate", "date"], ["Enabled", "scalar"],
+  ["Description", "scalar"], ["KeyUsage", "scalar"], ["KeyState", "scalar"], ["DeletionDate", "date"],
+  ["ValidTo", "date"], ["Origin", "scalar"], ["CustomKeyStoreId", "scalar"], ["CloudHsmClusterId", "scalar"],
+  ["ExpirationModel", "scalar"], ["KeyManager", "scalar"], ["CustomerMasterKeySpec", "scalar"], ["KeySpec", "scalar"],
+  ["EncryptionAlgorithms", "strings"], ["SigningAlgorithms", "strings"], ["KeyAgreementAlgorithms", "strings"],
+  ["EncapsulationAlgorithms", "strings"], ["MacAlgorithms", "strings"], ["MultiRegion", "scalar"],
+  ["PendingDeletionWindowInDays", "scalar"], ["CurrentKeyMaterialId", "scalar"],
+];
+
+function keyMetadata(md: Record<string, unknown>): JsonObject {
+  const out: Record<string, JsonValue> = {};
+  for (const [name, kind] of KEY_METADATA) {
+    const v = renderValue(kind, md[name]);
+    // CloudTrail keeps "AWSAccountId" as is and lower-cases the first letter of the others.
+    if (v !== undefined) out[name === "AWSAccountId" ? name : lowerCamel(name)] = v;
+  }
+  const mrc = md["MultiRegionConfiguration"];
+  if (isPlainObject(mrc)) {
+    const region = (k: unknown): JsonObject | undefined =>
+      isPlainObject(k) && typeof k["Arn"] === "string" && typeof k["Region"] === "string" ? { arn: k["Arn"], region: k["Region"] } : undefined;
+    const cfg: Record<string, JsonValue> = {};
+    if (typeof mrc["MultiRegionKeyType"] === "string") cfg["multiRegionKeyType"] = mrc["MultiRegionKeyType"];
+    const primary = region(mrc["PrimaryKey"]);
+    if (primary !== undefined) cfg["primaryKey"] = primary;
+    if (Array.isArray(mrc["ReplicaKeys"])) {
+      cfg["replicaKeys"] = mrc["ReplicaKeys"].map(region).filter((r): r is JsonObject => r !== undefined);
+    }
+    out["multiRegionConfiguration"] = cfg;
+  }
+  const xks = md["XksKeyConfiguration"];
+  if (isPlainObject(xks) && typeof xks["Id"] === "string") out["xksKeyConfiguration"] = { id: xks["Id"] };
+  return out;
+}
+
+function responseElements(op: string, call: AuditCall, arns: readonly string[]): JsonObject | null {
+  if (call.errorCode !== undefined || !isPlainObject(call.output)) return null;
+  const out = call.output;
+  const arn = arns[0];
+  if (op === "CreateKey" || op === "ReplicateKey") {
+    const md = out[op === "CreateKey" ? "KeyMetadata" : "ReplicaKeyMetadata"];
+    return isPlainObject(md) ? { keyMetadata: keyMetadata(md) } : null;
+  }
+  if (op === "ScheduleKeyDeletion") {
+    const r: Record<string, JsonValue> = {};
+    const keyId = typeof out["KeyId"] === "string" ? out["KeyId"] : arn;
+    if (keyId !== undefined) r["keyId"] = keyId;
+    if (typeof out["KeyState"] === "string") r["keyState"] = out["KeyState"];
+    const deletion = renderValue("date", out["DeletionDate"]);
+    if (deletion !== undefined) r["deletionDate"] = deletion;
+    return r;
+  }
+  if (op === "CreateGrant") {
+    // The grant token is a bearer credential: only its id is recorded.
+    const r: Record<string, JsonValue> = {};
+    if (typeof out["GrantId"] === "string") r["grantId"] = out["GrantId"];
+    if (arn !== undefined) r["keyId"] = arn;
+    return r;
+  }
+  if (KEY_ARN_RESPONSE.has(op)) {
+    const keyId = typeof out["KeyId"] === "string" && out["KeyId"].startsWith("arn:") ? out["KeyId"] : arn;
+    if (keyId === undefined) return null;
+    const r: Record<string, JsonValue> = { keyId };
+    if (op === "DeleteImportedKeyMaterial" && typeof out["KeyMaterialId"] === "string") r["keyMaterialId"] = out["KeyMaterialId"];
+    return r;
+  }
+  return null;
+}
+
+function additionalEventData(call: AuditCall): JsonObject | undefined {
+  if (call.errorCode !== undefined || !isPlainObject(call.output)) return undefined;
+  const out = call.output;
+  const r: Record<string, JsonValue> = {};
+  if (typeof out["KeyMaterialId"] === "string") r["keyMaterialId"] = out["KeyMaterialId"];
+  if (typeof out["SourceKeyMaterialId"] === "string") r["sourceKeyMaterialId"] = out["SourceKeyMaterialId"];
+  if (typeof out["DestinationKeyMaterialId"] === "string") r["destinationKeyMaterialId"] = out["DestinationKeyMaterialId"];
+  return Object.keys(r).length === 0 ? undefined : r;
+}
+
+function params(op: string | undefined, call: AuditCall): JsonObject | null {
+  if (!isOperation(op)) return null;
+  const p = requestParameters(op, call.input);
+  if (op !== "Decrypt") return p;
+  // Decrypt's record always names the algorithm, and the key when the response named it.
+  const r: Record<string, JsonValue> = { ...(p ?? {}) };
+  const out = isPlainObject(call.output) && call.errorCode === undefined ? call.output : undefined;
+  if (r["encryptionAlgorithm"] === undefined) {
+    r["encryptionAlgorithm"] = typeof out?.["EncryptionAlgorithm"] === "string" ? out["EncryptionAlgorithm"] : "SYMMETRIC_DEFAULT";
+  }
+  if (r["keyId"] === undefined && typeof out?.["KeyId"] === "string") r["keyId"] = out["KeyId"];
+  return r;
+}
+
+const MAX_ERROR_MESSAGE = 1024;
+
+/** The CloudTrail record of one API call, allowed or denied, succeeded or failed. */
+export function cloudTrailRecord(call: AuditCall, options: RecordOptions = {}): CloudTrailEvent {
+  const op = call.operation;
+  const region = call.caller?.region ?? call.region ?? options.defaultRegion ?? "";
+  const arns = resourceArns(call, op, region);
+  const recipient = (arns[0] !== undefined ? accountOfArn(arns[0]) : undefined) ?? call.caller?.accountId;
+  const extra = additionalEventData(call);
+  const response = op === undefined ? null : responseElements(op, call, arns);
+  return {
+    eventVersion: EVENT_VERSION,
+    userIdentity: userIdentity(call),
+    eventTime: eventTimeOf(call.startedAt),
+    eventSource: EVENT_SOURCE,
+    eventName: op ?? "Unknown",
+    awsRegion: region,
+    sourceIPAddress: normaliseIp(call.caller?.sourceIp ?? call.sourceIp ?? ""),
+    userAgent: call.caller?.userAgent ?? call.userAgent ?? "",
+    ...(call.errorCode !== undefined ? { errorCode: call.errorCode } : {}),
+    ...(call.errorCode !== undefined && call.errorMessage !== undefined && call.errorMessage !== ""
+      ? { errorMessage: call.errorMessage.slice(0, MAX_ERROR_MESSAGE) }
+      : {}),
+    requestParameters: params(op, call),
+    responseElements: response,
+    ...(extra !== undefined ? { additionalEventData: extra } : {}),
+    requestID: call.requestId,
+    eventID: (options.eventId ?? randomUUID)(),
+    readOnly: op !== undefined && READ_ONLY.has(op),
+    ...(arns.length > 0 ? { resources: arns.map(resource) } : {}),
+    eventType: "AwsApiCall",
+    managementEvent: true,
+    ...(recipient !== undefined ? { recipientAccountId: recipient } : {}),
+    eventCategory: "Management",
+  };
+}
+
+function resource(arn: string): CloudTrailResource {
+  return { accountId: accountOfArn(arn) ?? "", type: "AWS::KMS::Key", ARN: arn };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Service events: what Trent does by itself, as AWS KMS records its own background actions.
+// ---------------------------------------------------------------------------------------------
+
+export interface ServiceEventInput {
+  readonly eventName: "DeleteKey" | "RotateKey" | "DeleteExpiredKeyMaterial";
+  readonly keyArn: string;
+  readonly accountId: string;
+  readonly region: string;
+  /** Epoch milliseconds. */
+  readonly at: number;
+  /** RotateKey: rotationType (default AUTOMATIC), keyOrigin (default AWS_KMS), previous/current material ids. */
+  readonly rotationType?: "AUTOMATIC" | "ON_DEMAND";
+  readonly keyOrigin?: string;
+  readonly previousKeyMaterialId?: string;
+  readonly currentKeyMaterialId?: string;
+  /** DeleteExpiredKeyMaterial: the material deleted. */
+  readonly keyMaterialId?: string;
+}
+
+function serviceEventDetails(e: ServiceEventInput): JsonObject | undefined {
+  if (e.eventName === "RotateKey") {
+    return {
+      rotationType: e.rotationType ?? "AUTOMATIC",
+      keyOrigin: e.keyOrigin ?? "AWS_KMS",
+      ...(e.previousKeyMaterialId !== undefined ? { previousKeyMaterialId: e.previousKeyMaterialId } : {}),
+      ...(e.currentKeyMaterialId !== undefined ? { currentKeyMaterialId: e.currentKeyMaterialId } : {}),
+    };
+  }
+  if (e.eventName === "DeleteExpiredKeyMaterial") {
+    const keyId = e.keyArn.slice(e.keyArn.lastIndexOf("/") + 1);
+    return { keyId, ...(e.keyMaterialId !== undefined ? { keyMaterialId: e.keyMaterialId } : {}) };
+  }
+  return undefined;
+}
+
+/** An AwsServiceEvent record: no caller, no request id, invoked by the service itself. */
+export function serviceEvent(e: ServiceEventInput, options: RecordOptions = {}): CloudTrailEvent {
+  const details = serviceEventDetails(e);
+  return {
+    eventVersion: EVENT_VERSION,
+    userIdentity: { accountId: e.accountId, invokedBy: SERVICE_INVOKER },
+    eventTime: eventTimeOf(e.at),
+    eventSource: EVENT_SOURCE,
+    eventName: e.eventName,
+    awsRegion: e.region,
+    sourceIPAddress: SERVICE_INVOKER,
+    userAgent: SERVICE_INVOKER,
+    requestParameters: null,
+    // Since December 2022 AWS records the deleted key's ARN here although nothing is returned.
+    responseElements: e.eventName === "DeleteKey" ? { keyId: e.keyArn } : null,
+    eventID: (options.eventId ?? randomUUID)(),
+    readOnly: false,
+    resources: [resource(e.keyArn)],
+    eventType: "AwsServiceEvent",
+    managementEvent: true,
+    recipientAccountId: e.accountId,
+    ...(details !== undefined ? { serviceEventDetails: details } : {}),
+    eventCategory: "Management",
+  };
+}
+
+export { cloudTrailDate };
