@@ -23,6 +23,16 @@ export interface AuthzRequest {
   readonly key?: KeyRecord;
   /** Request-specific condition keys (kms:EncryptionContext:..., kms:RequestAlias, aws:RequestTag/...). */
   readonly conditions?: Readonly<Record<string, ConditionValue>>;
+  /**
+   * The request's encryption context, for grant constraints. When absent, the authorizer reads it
+   * back from the kms:EncryptionContext:<key> condition keys.
+   */
+  readonly encryptionContext?: Readonly<Record<string, string>>;
+  /**
+   * True when the key was found from a ciphertext rather than named by a KeyId (Decrypt without
+   * KeyId): AWS then words a denial "on the resource associated with this ciphertext".
+   */
+  readonly resourceFromCiphertext?: boolean;
 }
 
 export interface Decision {
