@@ -40,6 +40,23 @@ export interface CallOutcome {
   readonly input: unknown;
   readonly output: unknown;
   readonly startedAt: number;
+  /** Known even when authentication failed. */
+  readonly sourceIp: string;
+  readonly userAgent: string;
+  /** From the Authorization header's credential scope, when it could be read. */
+  readonly accessKeyId?: string | undefined;
+  readonly region?: string | undefined;
+  /** ARNs of the keys the operation resolved (for the audit record's resources). */
+  readonly keyArns?: readonly string[] | undefined;
+}
+
+/** Where every call is recorded. In durable mode the response waits for the record. */
+export interface AuditSink {
+  readonly durable: boolean;
+  healthy(): boolean;
+  /** Write-ahead line before a state-changing call (durable mode). */
+  intent(requestId: string, operation: string): Promise<void>;
+  record(outcome: CallOutcome): Promise<void>;
 }
 
 export interface DispatcherDeps {
@@ -53,7 +70,11 @@ export interface DispatcherDeps {
   readonly limits: ServiceLimits;
   /** Refuses every KMS call (e.g. a sealed keystore) with this error when set. */
   readonly unavailable?: () => KmsError | undefined;
-  /** Observes every call once it is answered (audit, metrics, logs). */
+  /** The audit trail; absent only in unit tests. */
+  readonly audit?: AuditSink;
+  /** Tells whether an operation changes state (those get a write-ahead intent in durable mode). */
+  readonly isReadOnly?: (operation: string) => boolean;
+  /** Observes every call once it is answered (metrics, logs). */
   readonly onOutcome?: (outcome: CallOutcome) => void;
   /** Reports errors that are bugs (not KmsError) without their data. */
   readonly onInternalError?: (requestId: string, err: unknown) => void;
@@ -80,34 +101,48 @@ export class Dispatcher {
   async handle(req: RawRequest): Promise<RawResponse> {
     const requestId = randomUUID();
     const startedAt = this.#d.now();
-    let operation: string | undefined;
-    let caller: Caller | undefined;
-    let input: unknown;
-    let output: unknown;
+    const call: MutableOutcome = {
+      requestId,
+      operation: undefined,
+      caller: undefined,
+      errorCode: undefined,
+      errorMessage: undefined,
+      input: undefined,
+      output: undefined,
+      startedAt,
+      sourceIp: req.remoteAddress,
+      userAgent: headerValue(req.headers["user-agent"]) ?? "",
+      ...credentialScope(headerValue(req.headers["authorization"])),
+    };
+    const audit = this.#d.audit;
     try {
       // Coral's order: route (method, target, content type), parse, then authenticate.
       const contentType = (headerValue(req.headers["content-type"]) ?? "").split(";")[0]?.trim().toLowerCase() ?? "";
       if (req.method !== "POST" || !JSON_TYPES.has(contentType)) {
-        this.#report({ requestId, operation, caller, errorCode: "UnknownOperationException", errorMessage: "", input, output, startedAt });
+        call.errorCode = "UnknownOperationException";
+        await this.#finish(call);
         return { status: 404, body: "<UnknownOperationException/>", requestId, contentType: "application/xml" };
       }
       const target = headerValue(req.headers["x-amz-target"]);
       if (target === undefined || !target.startsWith(TARGET_PREFIX)) throw new KmsError("UnknownOperationException", "");
       const opName = target.slice(TARGET_PREFIX.length);
       if (!isOperationName(opName)) throw new KmsError("UnknownOperationException", "");
-      operation = opName;
+      call.operation = opName;
       let body: unknown;
       try {
         body = req.body.length === 0 ? {} : JSON.parse(req.body.toString("utf8"));
       } catch {
         throw new KmsError("SerializationException", "");
       }
+      // A sealed root cannot even read the secrets SigV4 needs: refuse before authenticating.
+      const unavailable = this.#d.unavailable?.();
+      if (unavailable !== undefined) throw unavailable;
       const verified = await this.#d.verifier.verify(req);
       const cred = await this.#d.credentials.get(verified.accessKeyId);
       if (cred === undefined) {
         throw new KmsError("UnrecognizedClientException", "The security token included in the request is invalid.");
       }
-      caller = {
+      const caller: Caller = {
         accountId: cred.principal.accountId,
         region: verified.region,
         principalArn: cred.principal.arn,
@@ -115,15 +150,20 @@ export class Dispatcher {
         principalType: cred.principal.type,
         accessKeyId: verified.accessKeyId,
         sourceIp: req.remoteAddress,
-        userAgent: headerValue(req.headers["user-agent"]) ?? "",
+        userAgent: call.userAgent,
         secureTransport: req.secure,
       };
-      const unavailable = this.#d.unavailable?.();
-      if (unavailable !== undefined) throw unavailable;
+      call.caller = caller;
       const handler = OPERATIONS[opName];
-      input = decodeInput(opName, body);
+      const input = decodeInput(opName, body);
+      call.input = input;
       if (handler === undefined) {
         throw new KmsError("UnsupportedOperationException", `${opName} is not supported by Trent.`);
+      }
+      if (audit?.durable === true) {
+        // Fail closed: no state change and no key use that the audit log cannot record.
+        if (!audit.healthy()) throw auditUnavailable();
+        if (this.#d.isReadOnly?.(opName) === false) await audit.intent(requestId, opName).catch(() => Promise.reject(auditUnavailable()));
       }
       const ctx: OpContext = {
         caller,
@@ -134,20 +174,31 @@ export class Dispatcher {
         materials: this.#d.materials,
         authorizer: this.#d.authorizer,
         authorized: { count: 0 },
+        resolvedKeys: [],
         limits: this.#d.limits,
       };
-      output = await (handler as (c: OpContext, i: unknown) => Promise<unknown>)(ctx, input);
+      try {
+        call.output = await (handler as (c: OpContext, i: unknown) => Promise<unknown>)(ctx, input);
+      } finally {
+        call.keyArns = ctx.resolvedKeys;
+      }
       if (ctx.authorized.count === 0) {
         // Every operation must consult the policy engine; reaching here without a decision is a bug.
         throw new Error(`${opName} returned without an authorization decision`);
       }
-      const body200 = encodeOutput(opName, output as never);
-      disposeSecrets(output);
-      this.#report({ requestId, operation, caller, errorCode: undefined, errorMessage: undefined, input, output, startedAt });
+      const body200 = encodeOutput(opName, call.output as never);
+      disposeSecrets(call.output);
+      if (!(await this.#finish(call))) {
+        const err = auditUnavailable();
+        return { status: err.status, body: errorBody(err), requestId };
+      }
       return { status: 200, body: body200, requestId };
     } catch (e) {
+      disposeSecrets(call.output);
       const err = e instanceof KmsError ? e : this.#internal(requestId, e);
-      this.#report({ requestId, operation, caller, errorCode: err.code, errorMessage: err.message, input, output, startedAt });
+      call.errorCode = err.code;
+      call.errorMessage = err.message;
+      await this.#finish(call);
       return { status: err.status, body: errorBody(err), requestId };
     }
   }
@@ -157,13 +208,33 @@ export class Dispatcher {
     return new KmsError("KMSInternalException", "An internal error occurred.");
   }
 
-  #report(outcome: CallOutcome): void {
+  /** Records the call (waiting for durability in durable mode); false when the record was lost. */
+  async #finish(call: CallOutcome): Promise<boolean> {
     try {
-      this.#d.onOutcome?.(outcome);
+      this.#d.onOutcome?.(call);
     } catch {
       // Observers never break a response.
     }
+    const audit = this.#d.audit;
+    if (audit === undefined) return true;
+    const written = audit.record(call).then(
+      () => true,
+      () => false,
+    );
+    return audit.durable ? written : true;
   }
+}
+
+type MutableOutcome = { -readonly [K in keyof CallOutcome]: CallOutcome[K] };
+
+function auditUnavailable(): KmsError {
+  return new KmsError("KMSInternalException", "The audit log cannot be written; Trent refuses requests rather than run unaudited.");
+}
+
+/** Access key id and region from `Credential=AKID/date/region/kms/aws4_request`, for auditing failed calls. */
+function credentialScope(authorization: string | undefined): { accessKeyId?: string; region?: string } {
+  const m = authorization === undefined ? null : /Credential=([^/,\s]{1,128})\/\d{8}\/([a-z0-9-]{1,32})\//.exec(authorization);
+  return m === null ? {} : { accessKeyId: m[1] ?? "", region: m[2] ?? "" };
 }
 
 /** Zeroes plaintext a response carried (data keys, random bytes, decrypted plaintext) once encoded. */

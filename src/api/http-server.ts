@@ -1,14 +1,27 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from "node:http";
+import { createServer as createTlsServer } from "node:https";
 import { Server as NetServer, type AddressInfo } from "node:net";
 import type { Dispatcher } from "./dispatcher.js";
 
 /** Largest request body accepted. AWS KMS requests are small; the largest is a 32 KB policy. */
 export const MAX_BODY_BYTES = 512 * 1024;
 
+/** Operator actions on the root of trust (sealed keystore). Answers are safe to print. */
+export interface OperatorRoutes {
+  status(): Record<string, unknown>;
+  /** Accepted from anywhere: a share is its own credential. */
+  unseal(share: string): Promise<{ status: number; body: Record<string, unknown> }>;
+  /** Loopback only. */
+  seal(): Promise<Record<string, unknown>>;
+  /** Loopback only: new root version, everything re-wrapped under it. */
+  rotateRoot?(): Promise<Record<string, unknown>>;
+}
+
 export interface AdminRoutes {
   /** Dev mode only: wipe every key, alias and policy. Absent in production. */
   readonly reset?: () => Promise<void>;
   readonly ready: () => Promise<boolean>;
+  readonly operator?: OperatorRoutes;
 }
 
 const JSON_CT = "application/x-amz-json-1.1";
@@ -42,11 +55,20 @@ export class HttpFront {
   #draining = false;
   #drained: (() => void) | undefined;
 
-  constructor(dispatcher: Dispatcher, admin: AdminRoutes, now: () => number = Date.now) {
+  readonly #secure: boolean;
+
+  constructor(
+    dispatcher: Dispatcher,
+    admin: AdminRoutes,
+    now: () => number = Date.now,
+    tls?: { readonly cert: Buffer; readonly key: Buffer },
+  ) {
     this.#dispatcher = dispatcher;
     this.#admin = admin;
     this.#now = now;
-    this.#server = createServer({ keepAlive: true, keepAliveTimeout: 65_000, requestTimeout: 30_000 }, (req, res) => {
+    this.#secure = tls !== undefined;
+    const options = { keepAlive: true, keepAliveTimeout: 65_000, requestTimeout: 30_000 };
+    const listener: RequestListener = (req, res) => {
       // A request counts until its response has been handed to the socket in full (or the socket died).
       this.#inFlight++;
       res.once("close", () => {
@@ -58,7 +80,10 @@ export class HttpFront {
         if (!res.headersSent) send(res, 500, JSON.stringify({ __type: "KMSInternalException", message: "" }));
         else res.destroy();
       });
-    });
+    };
+    this.#server = tls
+      ? createTlsServer({ ...options, cert: tls.cert, key: tls.key, minVersion: "TLSv1.2" }, listener)
+      : createServer(options, listener);
   }
 
   listen(port: number, host: string): Promise<AddressInfo> {
@@ -84,6 +109,28 @@ export class HttpFront {
     await closed;
   }
 
+  async #operator(req: IncomingMessage, res: ServerResponse, action: string, op: OperatorRoutes): Promise<void> {
+    const body = await readBody(req);
+    const reply = (status: number, value: Record<string, unknown>) => send(res, status, JSON.stringify(value), JSON_HEADERS);
+    if (req.method === "GET" && action === "status") return reply(200, op.status());
+    if (req.method !== "POST" || body === undefined) return reply(405, { message: "POST a JSON body" });
+    if (action === "unseal") {
+      let share: unknown;
+      try {
+        share = (JSON.parse(body.toString("utf8")) as { share?: unknown }).share;
+      } catch {
+        share = undefined;
+      }
+      if (typeof share !== "string") return reply(400, { message: 'send {"share": "<share text>"}' });
+      const out = await op.unseal(share);
+      return reply(out.status, out.body);
+    }
+    if (!isLoopback(req.socket.remoteAddress)) return reply(403, { message: "operator actions are only accepted from loopback" });
+    if (action === "seal") return reply(200, await op.seal());
+    if (action === "rotate-root" && op.rotateRoot) return reply(200, await op.rotateRoot());
+    return reply(404, { message: `unknown operator action ${action}` });
+  }
+
   async #route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? "/").split("?")[0];
     if (req.method === "GET" && path === "/healthz") return send(res, 200, '{"status":"ok"}', { "content-type": "application/json" });
@@ -96,6 +143,9 @@ export class HttpFront {
       await readBody(req);
       await this.#admin.reset();
       return send(res, 200, '{"reset":true}', { "content-type": "application/json" });
+    }
+    if (path?.startsWith("/_trent/operator/") && this.#admin.operator !== undefined) {
+      return this.#operator(req, res, path.slice("/_trent/operator/".length), this.#admin.operator);
     }
     const body = await readBody(req);
     if (body === undefined) {
@@ -110,11 +160,13 @@ export class HttpFront {
       headersDistinct: req.headersDistinct,
       body,
       remoteAddress: req.socket.remoteAddress ?? "",
-      secure: false,
+      secure: this.#secure,
     });
     send(res, out.status, out.body, { "x-amzn-requestid": out.requestId, ...(out.contentType ? { "content-type": out.contentType } : {}) });
   }
 }
+
+const JSON_HEADERS = { "content-type": "application/json" };
 
 /** Reads the whole body, or returns undefined (and stops reading) past MAX_BODY_BYTES. */
 function readBody(req: IncomingMessage): Promise<Buffer | undefined> {

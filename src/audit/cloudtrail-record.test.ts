@@ -290,6 +290,8 @@ describe("cloudTrailRecord", () => {
       input: { Limit: 10 },
       output: { Keys: [] },
       startedAt: T0,
+      sourceIp: "127.0.0.1",
+      userAgent: "test",
     };
     const r = cloudTrailRecord(outcome, opts);
     assert.deepEqual(r.requestParameters, { limit: 10 });

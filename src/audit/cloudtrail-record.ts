@@ -107,6 +107,11 @@ const READ_ONLY: ReadonlySet<string> = new Set([
   "ListRetirableGrants", "ReEncrypt", "Sign", "Verify", "VerifyMac",
 ]);
 
+/** True for reads and cryptographic operations: calls that change no state. */
+export function isReadOnlyOperation(op: string): boolean {
+  return READ_ONLY.has(op);
+}
+
 /**
  * Management operations whose record carries the affected key's ARN in responseElements.keyId
  * even though the operation does not return it (AWS does so since December 2022).

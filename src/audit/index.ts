@@ -13,7 +13,7 @@ import { loadOrCreateAuditSigningKey, type KeyWrapper } from "./signing-key.js";
 
 export { AUDIT_DEFAULTS, AuditLog, AuditLogCorruptError, AuditUnavailableError } from "./audit-log.js";
 export type { AuditLogOptions, AuditLogStats } from "./audit-log.js";
-export { cloudTrailRecord, serviceEvent } from "./cloudtrail-record.js";
+export { cloudTrailRecord, isReadOnlyOperation, serviceEvent } from "./cloudtrail-record.js";
 export type { AuditCall, CloudTrailEvent, RecordOptions, ServiceEventInput } from "./cloudtrail-record.js";
 export { queryAuditLog, formatJsonLine, formatTable } from "./query.js";
 export type { AuditQuery, QueriedEvent } from "./query.js";

@@ -1,7 +1,10 @@
 import { join } from "node:path";
 import { SoftwareKeystore } from "../keystore/software-keystore.js";
 import type { Keystore } from "../keystore/keystore.js";
+import { SealedKeystore } from "../keystore/sealed-keystore.js";
+import { PostgresStore } from "../store/postgres-store.js";
 import { SqliteStore } from "../store/sqlite-store.js";
+import { readLines } from "./read-lines.js";
 import type { Store } from "../store/store.js";
 import { defaultDataDir } from "../service/config.js";
 
@@ -11,11 +14,25 @@ export interface OpenedDataDir {
   close(): Promise<void>;
 }
 
-/** Opens a data directory directly (SQLite in WAL mode is safe to share with a running server). */
-export function openDataDir(dataDir: string | undefined): OpenedDataDir {
+/**
+ * Opens a data directory directly (SQLite in WAL mode is safe to share with a running server;
+ * TRENT_DATABASE_URL selects PostgreSQL). A sealed root is unsealed for the command's duration
+ * with shares read from stdin, one per line.
+ */
+export async function openDataDir(dataDir: string | undefined): Promise<OpenedDataDir> {
   const dir = dataDir ?? process.env["TRENT_DATA_DIR"] ?? defaultDataDir();
-  const keystore = SoftwareKeystore.open(dir);
-  const store = new SqliteStore(join(dir, "trent.db"));
+  let keystore: Keystore;
+  if (SealedKeystore.isInitialized(dir)) {
+    const sealed = await SealedKeystore.open(dir);
+    const needed = sealed.unsealProgress().threshold;
+    for (const share of await readLines(`the root is sealed: ${needed} shares, one per line:\n`, needed)) {
+      await sealed.submitShare(share);
+    }
+    if (sealed.status().sealed) throw new Error("the shares did not unseal the root");
+    keystore = sealed;
+  } else keystore = SoftwareKeystore.open(dir);
+  const url = process.env["TRENT_DATABASE_URL"];
+  const store: Store = url !== undefined ? await PostgresStore.open(url) : new SqliteStore(join(dir, "trent.db"));
   return {
     store,
     keystore,

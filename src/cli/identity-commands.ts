@@ -14,7 +14,7 @@ async function withIdentities(
   opts: Common,
   fn: (ids: Identities, out: OutputFormat, store: Store) => Promise<void>,
 ): Promise<void> {
-  const dir = openDataDir(opts.dataDir);
+  const dir = await openDataDir(opts.dataDir);
   try {
     await fn(new Identities(dir.store, dir.keystore), opts.output ?? "text", dir.store);
   } catch (e) {

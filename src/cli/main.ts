@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 import { Command } from "commander";
-import { resolveConfig } from "../service/config.js";
+import { resolveConfig, type ConfigFlags } from "../service/config.js";
 import { Trent } from "../service/trent.js";
+import { registerAuditCommands } from "./audit-command.js";
 import { registerIdentityCommands } from "./identity-commands.js";
+import { registerOperatorCommands } from "./operator-commands.js";
 
 const program = new Command();
 program.name("trent").description("A self-hosted key management service that speaks the AWS KMS API.");
@@ -15,12 +17,15 @@ program
   .option("--port <port>", "port to listen on, 0 for any free port (env TRENT_PORT, default 4599)")
   .option("--data-dir <dir>", "where keys and state live (env TRENT_DATA_DIR, default ./.trent)")
   .option("--dev-account-id <id>", "account id of the dev account (env TRENT_DEV_ACCOUNT_ID, default 111122223333)")
-  .action(async (flags: { mode?: string; host?: string; port?: string; dataDir?: string; devAccountId?: string }) => {
+  .option("--keystore <kind>", "root of trust: software (dev default), sealed (production default) or pkcs11 (env TRENT_KEYSTORE)")
+  .option("--pkcs11-module <path>", "PKCS#11 module, e.g. /usr/lib/softhsm/libsofthsm2.so (env TRENT_PKCS11_MODULE)")
+  .option("--pkcs11-token-label <label>", "token label (env TRENT_PKCS11_TOKEN_LABEL)")
+  .option("--pkcs11-pin-file <file>", "file holding the token user PIN (env TRENT_PKCS11_PIN_FILE; or the PIN in env TRENT_PKCS11_PIN)")
+  .option("--database-url <url>", "PostgreSQL connection string for several nodes (env TRENT_DATABASE_URL; default SQLite)")
+  .option("--tls-cert <file>", "TLS certificate (PEM) (env TRENT_TLS_CERT)")
+  .option("--tls-key <file>", "TLS private key (PEM) (env TRENT_TLS_KEY)")
+  .action(async (flags: ConfigFlags) => {
     const config = resolveConfig(flags, process.env);
-    if (config.mode === "production") {
-      process.stderr.write("production mode needs a sealed root (trent operator init); it is not available yet\n");
-      process.exit(2);
-    }
     const trent = await Trent.start(config);
     process.stdout.write(
       `${JSON.stringify({ level: "info", msg: "trent listening", mode: config.mode, endpoint: trent.endpoint, dataDir: config.dataDir })}\n`,
@@ -40,6 +45,8 @@ program
   });
 
 registerIdentityCommands(program);
+registerOperatorCommands(program);
+registerAuditCommands(program);
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   process.stderr.write(`trent: ${e instanceof Error ? e.message : String(e)}\n`);

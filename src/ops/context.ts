@@ -24,6 +24,8 @@ export interface OpContext {
   readonly authorizer: Authorizer;
   /** Records that a policy decision was made for this request (the dispatcher checks it). */
   readonly authorized: { count: number };
+  /** ARNs of keys this request resolved, in order (the audit record's resources). */
+  readonly resolvedKeys: string[];
   readonly limits: ServiceLimits;
 }
 

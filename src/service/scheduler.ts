@@ -56,6 +56,8 @@ export class Scheduler {
   }
 
   async #run(): Promise<number> {
+    // A sealed root can neither wrap new material nor be trusted to act: wait for the unseal.
+    if (this.#materials.keystore.status().sealed) return 0;
     let done = 0;
     for (;;) {
       const now = this.#now();

@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { CredentialCache } from "../api/credentials.js";
 import { Dispatcher, type CallOutcome } from "../api/dispatcher.js";
@@ -6,14 +7,19 @@ import { HttpFront } from "../api/http-server.js";
 import { SigV4Verifier } from "../api/sigv4.js";
 import { KmsError } from "../domain/errors.js";
 import type { Keystore } from "../keystore/keystore.js";
-import { SoftwareKeystore } from "../keystore/software-keystore.js";
 import { KeyMaterials } from "../ops/support/key-materials.js";
 import { AccountAuthorizer } from "../policy/account-authorizer.js";
 import type { Authorizer } from "../policy/authorizer.js";
+import { PostgresStore } from "../store/postgres-store.js";
 import { SqliteStore } from "../store/sqlite-store.js";
 import type { Store } from "../store/store.js";
 import type { TrentConfig } from "./config.js";
+import { isReadOnlyOperation } from "../audit/index.js";
+import { keyArn } from "../domain/arn.js";
 import { seedDevAccount } from "./dev-seed.js";
+import { ServiceAudit } from "./service-audit.js";
+import { openKeystore } from "./open-keystore.js";
+import { operatorRoutes } from "./operator-routes.js";
 import { Scheduler } from "./scheduler.js";
 
 export interface TrentDeps {
@@ -35,6 +41,7 @@ export class Trent {
   readonly materials: KeyMaterials;
   readonly scheduler: Scheduler;
   readonly credentials: CredentialCache;
+  readonly audit: ServiceAudit;
   readonly #front: HttpFront;
   #port = 0;
   #stopped = false;
@@ -47,13 +54,31 @@ export class Trent {
     this.keystore = keystore;
     this.materials = new KeyMaterials(store, keystore);
     this.credentials = new CredentialCache(store, keystore, { now });
+    const audit = new ServiceAudit({
+      dataDir: config.dataDir,
+      durable: config.mode === "production",
+      now,
+      notice: (message) => log({ level: "warn", msg: "audit", detail: message }),
+    });
+    this.audit = audit;
     const random = deps.random ?? randomBytes;
     this.scheduler = new Scheduler({
       store,
       materials: this.materials,
       now,
       random,
-      onEvent: (e) => log({ level: "info", msg: "scheduled event", event: e.kind, keyId: e.key.keyId }),
+      onEvent: (e) => {
+        log({ level: "info", msg: "scheduled event", event: e.kind, keyId: e.key.keyId });
+        void audit
+          .serviceEvent({
+            eventName: e.kind,
+            keyArn: keyArn(e.key.region, e.key.accountId, e.key.keyId),
+            accountId: e.key.accountId,
+            region: e.key.region,
+            at: e.at,
+          })
+          .catch(() => log({ level: "error", msg: "audit service event not written", event: e.kind }));
+      },
     });
     const verifier = new SigV4Verifier({
       now,
@@ -68,6 +93,8 @@ export class Trent {
       now,
       random,
       limits: { maxPlaintextBytes: 4096 },
+      audit,
+      isReadOnly: isReadOnlyOperation,
       unavailable: () =>
         keystore.status().sealed
           ? new KmsError("KMSInternalException", "The service is sealed: submit unseal shares with `trent operator unseal`.")
@@ -76,8 +103,11 @@ export class Trent {
       onInternalError: (requestId, err) =>
         log({ level: "error", msg: "internal error", requestId, error: err instanceof Error ? err.name : "unknown" }),
     });
-    this.#front = new HttpFront(dispatcher, {
+    this.#front = new HttpFront(
+      dispatcher,
+      {
       ready: async () => !keystore.status().sealed && !this.#stopped,
+      operator: operatorRoutes(keystore, log, () => audit.activate(keystore)),
       ...(config.mode === "dev"
         ? {
             reset: async () => {
@@ -86,16 +116,24 @@ export class Trent {
             },
           }
         : {}),
-    }, now);
+      },
+      now,
+      config.tls ? { cert: readFileSync(config.tls.certFile), key: readFileSync(config.tls.keyFile) } : undefined,
+    );
   }
 
   /** Opens the store and keystore in the data directory (unless injected), seeds dev mode, listens. */
   static async start(config: TrentConfig, deps: TrentDeps = {}): Promise<Trent> {
     const now = deps.now ?? Date.now;
-    const keystore = deps.keystore ?? SoftwareKeystore.open(config.dataDir);
-    const store = deps.store ?? new SqliteStore(join(config.dataDir, "trent.db"));
+    const keystore = deps.keystore ?? (await openKeystore(config));
+    const store =
+      deps.store ??
+      (config.databaseUrl !== undefined
+        ? await PostgresStore.open(config.databaseUrl)
+        : new SqliteStore(join(config.dataDir, "trent.db")));
     if (config.mode === "dev") await seedDevAccount(store, keystore, config.devAccountId, now());
     const trent = new Trent(config, deps, store, keystore);
+    if (!keystore.status().sealed) await trent.audit.activate(keystore);
     const addr = await trent.#front.listen(config.port, config.host);
     trent.#port = addr.port;
     await trent.scheduler.runOnce();
@@ -109,7 +147,7 @@ export class Trent {
 
   get endpoint(): string {
     const host = this.config.host.includes(":") ? `[${this.config.host}]` : this.config.host;
-    return `http://${host}:${this.#port}`;
+    return `${this.config.tls ? "https" : "http"}://${host}:${this.#port}`;
   }
 
   /** Graceful stop: in-flight requests finish, then the store and keystore close. */
@@ -118,6 +156,7 @@ export class Trent {
     this.#stopped = true;
     await this.#front.close();
     await this.scheduler.stop();
+    await this.audit.close();
     this.materials.clear();
     this.credentials.clear();
     await this.store.close();

@@ -24,8 +24,13 @@ export function tempDir(prefix = "trent-test-"): string {
 }
 
 /** Starts a real Trent (SQLite, software keystore) on 127.0.0.1 with a free port and a temp data dir. */
-export async function startTrent(deps: TrentDeps = {}, env: Record<string, string> = {}): Promise<Harness> {
+export async function startTrent(
+  deps: TrentDeps = {},
+  env: Record<string, string> = {},
+  prepare?: (dataDir: string) => Promise<void>,
+): Promise<Harness> {
   const dataDir = tempDir();
+  await prepare?.(dataDir);
   const config = resolveConfig({ port: "0", dataDir }, { ...env });
   const trent = await Trent.start(config, { log: () => {}, ...deps });
   const endpoint = trent.endpoint;

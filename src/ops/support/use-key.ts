@@ -33,6 +33,8 @@ export async function useKey(ctx: OpContext, keyIdParam: string, opts: UseKeyOpt
 
 /** Authorizes the caller for a resolved key, then checks its state and usage. */
 export async function checkKeyForUse(ctx: OpContext, key: KeyRecord, opts: KeyUseCheck): Promise<KeyRecord> {
+  const arn = keyArn(key.region, key.accountId, key.keyId);
+  if (!ctx.resolvedKeys.includes(arn)) ctx.resolvedKeys.push(arn);
   await authorize(ctx, opts.conditions ? { action: opts.action, key, conditions: opts.conditions } : { action: opts.action, key });
   checkKeyState(key, opts.operation);
   if (opts.usage !== undefined && key.keyUsage !== opts.usage) {

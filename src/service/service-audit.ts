@@ -1,0 +1,79 @@
+import type { AuditSink, CallOutcome } from "../api/dispatcher.js";
+import { cloudTrailRecord, openAuditLog, serviceEvent, type AuditLog, type ServiceEventInput } from "../audit/index.js";
+import type { Keystore } from "../keystore/keystore.js";
+
+/** Calls answered while the root was sealed, kept until the log can be opened. */
+const MAX_PENDING = 10_000;
+
+/**
+ * The service's audit trail. The log's signing key is wrapped under the root, so a sealed root
+ * delays opening the log until the unseal; calls refused meanwhile are kept (bounded) and written
+ * first. In durable mode (production) a call is answered only once its record is on disk.
+ */
+export class ServiceAudit implements AuditSink {
+  readonly durable: boolean;
+  readonly #dataDir: string;
+  readonly #now: () => number;
+  readonly #notice: (message: string) => void;
+  #log: AuditLog | undefined;
+  #opening: Promise<void> | undefined;
+  #pending: CallOutcome[] = [];
+  #dropped = 0;
+
+  constructor(opts: { dataDir: string; durable: boolean; now: () => number; notice: (message: string) => void }) {
+    this.durable = opts.durable;
+    this.#dataDir = opts.dataDir;
+    this.#now = opts.now;
+    this.#notice = opts.notice;
+  }
+
+  get active(): boolean {
+    return this.#log !== undefined;
+  }
+
+  /** Opens the log (the keystore must be unsealed) and writes what waited for it. Idempotent. */
+  activate(keystore: Keystore): Promise<void> {
+    this.#opening ??= (async () => {
+      const log = await openAuditLog({
+        dataDir: this.#dataDir,
+        keystore,
+        durable: this.durable,
+        now: this.#now,
+        onNotice: this.#notice,
+      });
+      const pending = this.#pending;
+      this.#pending = [];
+      for (const call of pending) await log.append(cloudTrailRecord(call));
+      if (this.#dropped > 0) this.#notice(`${this.#dropped} calls answered while sealed were not recorded (buffer full)`);
+      this.#log = log;
+    })().catch((e: unknown) => {
+      this.#opening = undefined;
+      throw e;
+    });
+    return this.#opening;
+  }
+
+  healthy(): boolean {
+    return this.#log === undefined ? !this.durable || this.#opening === undefined : this.#log.healthy();
+  }
+
+  async intent(requestId: string, operation: string): Promise<void> {
+    if (this.#log === undefined) throw new Error("audit log not open");
+    await this.#log.intent(requestId, operation);
+  }
+
+  async record(call: CallOutcome): Promise<void> {
+    if (this.#log !== undefined) return this.#log.append(cloudTrailRecord(call));
+    if (this.#pending.length < MAX_PENDING) this.#pending.push(call);
+    else this.#dropped++;
+  }
+
+  async serviceEvent(e: ServiceEventInput): Promise<void> {
+    if (this.#log !== undefined) await this.#log.append(serviceEvent(e));
+  }
+
+  async close(): Promise<void> {
+    await this.#opening?.catch(() => undefined);
+    await this.#log?.close();
+  }
+}
