@@ -1,0 +1,141 @@
+import type { ClientKind } from "./http-clients.js";
+import type { WorkloadSpec } from "./workloads.js";
+
+export interface BenchOptions {
+  readonly quick: boolean;
+  readonly warmupMs: number;
+  /** Unmeasured load given to each server before its first measured phase (JIT warm-up). */
+  readonly primeMs: number;
+  readonly durationMs: number;
+  readonly concurrency: readonly number[];
+  readonly workloads: readonly WorkloadSpec[];
+  /** Keys in the large store of the scale phase; 0 skips the scale phase. */
+  readonly scaleKeys: number;
+  /** Keys in the store of the main phases (and the small side of the scale comparison). */
+  readonly smallKeys: number;
+  /** Alternating small/large Encrypt rounds in the scale comparison. */
+  readonly scaleRounds: number;
+  readonly client: ClientKind;
+  /** Also run a CPU-profiled Encrypt 64 B pass and print the top self-time functions. */
+  readonly profile: boolean;
+  readonly dataRoot: string | undefined;
+  readonly keep: boolean;
+  /** Seed the large store again even when an earlier run's copy could be reused. */
+  readonly freshSeed: boolean;
+}
+
+export const USAGE = `usage: npm run bench -- [options]
+  --quick                 short phases (about 40 s in all)
+  --warmup S              warm-up seconds per phase        (env TRENT_BENCH_WARMUP, default 0.5)
+  --prime S               unmeasured load per server before measuring (default 5, quick 1.5)
+  --duration S            measured seconds per phase       (env TRENT_BENCH_DURATION, default 4)
+  --concurrency 1,16,64   keep-alive connections per phase
+  --ops LIST              encrypt64,encrypt4k,decrypt,gdk
+  --scale-keys N          keys in the large store, 0 skips the scale phase (env TRENT_BENCH_SCALE_KEYS, default 100000)
+  --scale-rounds N        alternating 10-key / large-store Encrypt rounds (default 4, quick 1)
+  --client raw|agent      load generator HTTP client (env TRENT_BENCH_CLIENT, default raw)
+  --profile               add a CPU-profiled Encrypt 64 B pass (node --cpu-prof) and list hot functions
+  --data-root DIR         where data directories go (default /dev/shm when writable)
+  --fresh-seed            seed the large store again instead of reusing the copy an earlier run left in the data root
+  --keep                  keep the data directories`;
+
+const WORKLOADS: Record<string, WorkloadSpec> = {
+  encrypt64: { op: "Encrypt", plaintextBytes: 64 },
+  encrypt4k: { op: "Encrypt", plaintextBytes: 4096 },
+  decrypt: { op: "Decrypt", plaintextBytes: 64 },
+  gdk: { op: "GenerateDataKey", plaintextBytes: 0 },
+};
+
+function positive(name: string, v: string | undefined, min = 0): number {
+  const n = Number(v);
+  if (v === undefined || !Number.isFinite(n) || n < min) throw new Error(`${name} needs a number >= ${min}, not ${String(v)}`);
+  return n;
+}
+
+export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): BenchOptions {
+  const quick = argv.includes("--quick") || env["TRENT_BENCH_QUICK"] === "1";
+  let warmupS = Number(env["TRENT_BENCH_WARMUP"] ?? (quick ? 0.25 : 0.5));
+  let primeS = quick ? 1.5 : 5;
+  let durationS = Number(env["TRENT_BENCH_DURATION"] ?? (quick ? 0.6 : 4));
+  let concurrency = [1, 16, 64];
+  let ops = Object.keys(WORKLOADS);
+  let scaleKeys = Number(env["TRENT_BENCH_SCALE_KEYS"] ?? 100_000);
+  let scaleRounds = quick ? 1 : 4;
+  let client = (env["TRENT_BENCH_CLIENT"] ?? "raw") as ClientKind;
+  let profile = false;
+  let dataRoot: string | undefined;
+  let keep = false;
+  let freshSeed = false;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const value = (): string | undefined => argv[++i];
+    switch (a) {
+      case "--quick":
+        break;
+      case "--warmup":
+        warmupS = positive(a, value());
+        break;
+      case "--prime":
+        primeS = positive(a, value());
+        break;
+      case "--duration":
+        durationS = positive(a, value(), 0.1);
+        break;
+      case "--concurrency":
+        concurrency = (value() ?? "").split(",").map((s) => positive(a, s, 1));
+        break;
+      case "--ops":
+        ops = (value() ?? "").split(",");
+        break;
+      case "--scale-keys":
+        scaleKeys = positive(a, value());
+        break;
+      case "--scale-rounds":
+        scaleRounds = positive(a, value(), 1);
+        break;
+      case "--client":
+        client = (value() ?? "") as ClientKind;
+        break;
+      case "--profile":
+        profile = true;
+        break;
+      case "--data-root":
+        dataRoot = value();
+        break;
+      case "--fresh-seed":
+        freshSeed = true;
+        break;
+      case "--keep":
+        keep = true;
+        break;
+      case "--help":
+      case "-h":
+        throw new Error(USAGE);
+      default:
+        throw new Error(`unknown option ${String(a)}\n${USAGE}`);
+    }
+  }
+  if (client !== "raw" && client !== "agent") throw new Error(`--client must be raw or agent, not ${String(client)}`);
+  if (!Number.isFinite(warmupS) || !Number.isFinite(durationS) || durationS <= 0) throw new Error("bad --warmup/--duration");
+  const workloads = ops.map((o) => {
+    const w = WORKLOADS[o];
+    if (w === undefined) throw new Error(`unknown op ${o}; known: ${Object.keys(WORKLOADS).join(",")}`);
+    return w;
+  });
+  return {
+    quick,
+    warmupMs: Math.round(warmupS * 1000),
+    primeMs: Math.round(primeS * 1000),
+    durationMs: Math.round(durationS * 1000),
+    concurrency,
+    workloads,
+    scaleKeys: Math.floor(scaleKeys),
+    smallKeys: 10,
+    scaleRounds: Math.floor(scaleRounds),
+    client,
+    profile,
+    dataRoot,
+    keep,
+    freshSeed,
+  };
+}
