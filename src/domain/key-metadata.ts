@@ -3,11 +3,19 @@ import { keyArn } from "./arn.js";
 import type { KeyRecord } from "./key-record.js";
 import { algorithmsFor } from "./key-spec.js";
 
-/** Specs that also existed under the deprecated CustomerMasterKeySpec name. */
+/**
+ * Specs that also existed under the deprecated CustomerMasterKeySpec name: the model's
+ * CustomerMasterKeySpec enum. ECC_NIST_EDWARDS25519, ML_DSA_* and ML_KEM_* came later and have none.
+ */
 const LEGACY_SPECS = new Set([
   "RSA_2048", "RSA_3072", "RSA_4096", "ECC_NIST_P256", "ECC_NIST_P384", "ECC_NIST_P521", "ECC_SECG_P256K1",
   "SYMMETRIC_DEFAULT", "HMAC_224", "HMAC_256", "HMAC_384", "HMAC_512", "SM2",
 ]);
+
+/** The CustomerMasterKeySpec AWS reports beside KeySpec (KeyMetadata, GetPublicKey), if the spec has one. */
+export function legacyCustomerMasterKeySpec(spec: string): string | undefined {
+  return LEGACY_SPECS.has(spec) ? spec : undefined;
+}
 
 /** KeyMetadata as DescribeKey, CreateKey and friends return it. */
 export function toKeyMetadata(key: KeyRecord): KeyMetadata {

@@ -12,13 +12,14 @@ export interface KeySpecInfo {
 }
 
 const RSA_ENC = ["RSAES_OAEP_SHA_1", "RSAES_OAEP_SHA_256"] as const;
+/** In the order DescribeKey lists them (AWS Developer Guide, "Viewing the cryptographic configuration"). */
 const RSA_SIGN = [
-  "RSASSA_PSS_SHA_256",
-  "RSASSA_PSS_SHA_384",
-  "RSASSA_PSS_SHA_512",
   "RSASSA_PKCS1_V1_5_SHA_256",
   "RSASSA_PKCS1_V1_5_SHA_384",
   "RSASSA_PKCS1_V1_5_SHA_512",
+  "RSASSA_PSS_SHA_256",
+  "RSASSA_PSS_SHA_384",
+  "RSASSA_PSS_SHA_512",
 ] as const;
 
 export const KEY_SPECS: Readonly<Record<string, KeySpecInfo>> = {
@@ -41,8 +42,19 @@ export const KEY_SPECS: Readonly<Record<string, KeySpecInfo>> = {
   SM2: { usages: ["ENCRYPT_DECRYPT", "SIGN_VERIFY", "KEY_AGREEMENT"], encryptionAlgorithms: ["SM2PKE"], signingAlgorithms: ["SM2DSA"], keyAgreementAlgorithms: ["ECDH"] },
 };
 
-/** Key specs Trent can create today. Others answer UnsupportedOperationException. */
-export const SUPPORTED_KEY_SPECS: ReadonlySet<string> = new Set(["SYMMETRIC_DEFAULT"]);
+/**
+ * Key specs Trent can create today: every spec of the table above. SM2 is offered in every region
+ * (AWS offers it only in its China regions); ML-KEM keys (Encapsulate/Decapsulate) are not in the
+ * table yet and answer UnsupportedOperationException.
+ */
+export const SUPPORTED_KEY_SPECS: ReadonlySet<string> = new Set(Object.keys(KEY_SPECS));
+
+export const HMAC_KEY_SPECS: ReadonlySet<string> = new Set(["HMAC_224", "HMAC_256", "HMAC_384", "HMAC_512"]);
+
+/** A key spec with a private/public key pair (everything but SYMMETRIC_DEFAULT and HMAC). */
+export function isAsymmetricKeySpec(spec: string): boolean {
+  return spec !== "SYMMETRIC_DEFAULT" && !HMAC_KEY_SPECS.has(spec) && Object.hasOwn(KEY_SPECS, spec);
+}
 
 export function keySpecInfo(spec: string): KeySpecInfo | undefined {
   return KEY_SPECS[spec];

@@ -22,7 +22,9 @@ function chooseSpec(input: CreateKeyRequest): string {
 
 function chooseUsage(spec: string, requested: KeyUsage | undefined): KeyUsage {
   const info = KEY_SPECS[spec];
-  if (info === undefined) throw new KmsError("ValidationException", `KeySpec ${spec} is not valid.`);
+  // The wire decoder has checked the model's enum: a spec missing from the table is one Trent
+  // cannot create yet (ML_KEM_*).
+  if (info === undefined) throw new KmsError("UnsupportedOperationException", `KeySpec ${spec} is not supported by this Trent yet.`);
   // Wording recorded from AWS (localstack snapshots test_hmac_create_key_invalid_operations and
   // its KEY_AGREEMENT check); the API reference says KeyUsage is required for every spec but
   // SYMMETRIC_DEFAULT.
@@ -78,7 +80,7 @@ export async function createKey(ctx: OpContext, input: CreateKeyRequest): Promis
 
   const now = ctx.now();
   const keyId = randomUUID();
-  const material: KeyMaterialRecord = await ctx.materials.generateSymmetric(keyId, "CREATE", now, ctx.random);
+  const material: KeyMaterialRecord = await ctx.materials.generate(keyId, spec, "CREATE", now, ctx.random);
   const key: KeyRecord = {
     keyId,
     accountId: ctx.caller.accountId,

@@ -1,12 +1,14 @@
+import type { AsymmetricEncryptionAlgorithm } from "../crypto/asymmetric/index.js";
 import type { DecryptRequest, DecryptResponse } from "../generated/kms-types.js";
 import { keyArn } from "../domain/arn.js";
 import { KmsError } from "../domain/errors.js";
 import type { OpContext } from "./context.js";
 import { dryRunSucceeded } from "./dry-run.js";
+import { decryptWithPrivateKey, rejectEncryptionContext } from "./support/asymmetric.js";
 import { encryptionContextConditions } from "./support/conditions.js";
-import { keyForCiphertext } from "./support/source-key.js";
+import { keyForAsymmetricCiphertext, keyForCiphertext } from "./support/source-key.js";
 import { requireMember } from "./support/required.js";
-import { invalidCiphertext, openWithKey } from "./support/symmetric.js";
+import { openWithKey } from "./support/symmetric.js";
 import { useKey } from "./support/use-key.js";
 
 export async function decrypt(ctx: OpContext, input: DecryptRequest): Promise<DecryptResponse> {
@@ -28,8 +30,20 @@ export async function decrypt(ctx: OpContext, input: DecryptRequest): Promise<De
     dryRunSucceeded();
   }
   const blob = requireMember(input.CiphertextBlob, "ciphertextBlob");
+  const algorithm = input.EncryptionAlgorithm ?? "SYMMETRIC_DEFAULT";
+
+  if (algorithm !== "SYMMETRIC_DEFAULT") {
+    // A raw RSA-OAEP / SM2 ciphertext: the request names the key and the algorithm.
+    const key = await keyForAsymmetricCiphertext(ctx, input.KeyId, algorithm, check);
+    rejectEncryptionContext(input.EncryptionContext);
+    if (input.DryRun === true) dryRunSucceeded();
+    const plaintext = await decryptWithPrivateKey(ctx, key, algorithm as AsymmetricEncryptionAlgorithm, blob);
+    return { KeyId: keyArn(key.region, key.accountId, key.keyId), Plaintext: plaintext, EncryptionAlgorithm: algorithm };
+  }
+
+  // SYMMETRIC_DEFAULT (also the default when an asymmetric ciphertext comes without its
+  // algorithm: it then fails as InvalidCiphertextException, as on AWS).
   const key = await keyForCiphertext(ctx, blob, input.KeyId, check);
-  if (input.EncryptionAlgorithm !== undefined && input.EncryptionAlgorithm !== "SYMMETRIC_DEFAULT") throw invalidCiphertext();
   if (input.DryRun === true) dryRunSucceeded();
   const { plaintext, materialId } = await openWithKey(ctx, key, blob, input.EncryptionContext);
   return {

@@ -1,9 +1,10 @@
+import type { AsymmetricEncryptionAlgorithm } from "../crypto/asymmetric/index.js";
 import type { EncryptRequest, EncryptResponse } from "../generated/kms-types.js";
 import { keyArn } from "../domain/arn.js";
-import { KmsError } from "../domain/errors.js";
 import type { OpContext } from "./context.js";
 import { dryRunSucceeded } from "./dry-run.js";
 import { encryptionAlgorithmFor } from "./support/algorithm.js";
+import { checkAsymmetricPlaintext, encryptWithPublicKey, rejectEncryptionContext } from "./support/asymmetric.js";
 import { encryptionContextConditions } from "./support/conditions.js";
 import { sealUnderKey } from "./support/symmetric.js";
 import { useKey } from "./support/use-key.js";
@@ -19,18 +20,21 @@ export async function encrypt(ctx: OpContext, input: EncryptRequest): Promise<En
       ...(input.EncryptionAlgorithm ? { "kms:EncryptionAlgorithm": input.EncryptionAlgorithm } : {}),
     },
   });
-  const algorithm = encryptionAlgorithmFor(key, input.EncryptionAlgorithm);
-  if (algorithm !== "SYMMETRIC_DEFAULT") {
-    throw new KmsError("UnsupportedOperationException", `${algorithm} is not supported by this Trent yet.`);
-  }
-  if (input.DryRun === true) dryRunSucceeded();
   try {
-    const sealed = await sealUnderKey(ctx, key, input.Plaintext, input.EncryptionContext);
-    return {
-      CiphertextBlob: sealed.blob,
-      KeyId: keyArn(key.region, key.accountId, key.keyId),
-      EncryptionAlgorithm: "SYMMETRIC_DEFAULT",
-    };
+    const algorithm = encryptionAlgorithmFor(key, input.EncryptionAlgorithm);
+    const arn = keyArn(key.region, key.accountId, key.keyId);
+    if (algorithm === "SYMMETRIC_DEFAULT") {
+      if (input.DryRun === true) dryRunSucceeded();
+      const sealed = await sealUnderKey(ctx, key, input.Plaintext, input.EncryptionContext);
+      return { CiphertextBlob: sealed.blob, KeyId: arn, EncryptionAlgorithm: "SYMMETRIC_DEFAULT" };
+    }
+    // Asymmetric: plain RSA-OAEP / SM2PKE under the public key, what anyone can do offline.
+    const asymmetric = algorithm as AsymmetricEncryptionAlgorithm;
+    rejectEncryptionContext(input.EncryptionContext);
+    checkAsymmetricPlaintext(key, asymmetric, input.Plaintext.length);
+    if (input.DryRun === true) dryRunSucceeded();
+    const ciphertext = await encryptWithPublicKey(ctx, key, asymmetric, input.Plaintext);
+    return { CiphertextBlob: ciphertext, KeyId: arn, EncryptionAlgorithm: asymmetric };
   } finally {
     input.Plaintext.dispose();
   }

@@ -1,28 +1,47 @@
+import type { AsymmetricEncryptionAlgorithm } from "../crypto/asymmetric/index.js";
+import type { SecretBytes } from "../crypto/secret-bytes.js";
 import type { ReEncryptRequest, ReEncryptResponse } from "../generated/kms-types.js";
 import { keyArn } from "../domain/arn.js";
-import { KmsError } from "../domain/errors.js";
+import type { KeyRecord } from "../domain/key-record.js";
 import type { OpContext } from "./context.js";
 import { dryRunSucceeded } from "./dry-run.js";
 import { encryptionAlgorithmFor } from "./support/algorithm.js";
+import {
+  checkAsymmetricPlaintext,
+  decryptWithPrivateKey,
+  encryptWithPublicKey,
+  rejectEncryptionContext,
+} from "./support/asymmetric.js";
 import { encryptionContextConditions } from "./support/conditions.js";
-import { keyForCiphertext } from "./support/source-key.js";
+import { keyForAsymmetricCiphertext, keyForCiphertext } from "./support/source-key.js";
 import { requireMember } from "./support/required.js";
-import { invalidCiphertext, openWithKey, sealUnderKey } from "./support/symmetric.js";
+import { openWithKey, sealUnderKey } from "./support/symmetric.js";
 import { useKey } from "./support/use-key.js";
 
+/**
+ * Decrypts under the source key and encrypts under the destination key, without returning the
+ * plaintext. Either side may be symmetric (a Trent ciphertext blob) or asymmetric (raw RSA-OAEP or
+ * SM2PKE, which needs SourceKeyId and SourceEncryptionAlgorithm).
+ */
 export async function reEncrypt(ctx: OpContext, input: ReEncryptRequest): Promise<ReEncryptResponse> {
   const sourceCheck = {
     operation: "ReEncrypt",
     action: "kms:ReEncryptFrom",
     conditions: encryptionContextConditions(input.SourceEncryptionContext),
   };
+  const sourceAlg = input.SourceEncryptionAlgorithm ?? "SYMMETRIC_DEFAULT";
   // A dry run with IGNORE_CIPHERTEXT checks permissions and state of the named source key only.
   const ignoreCiphertext = input.DryRun === true && input.DryRunModifiers?.includes("IGNORE_CIPHERTEXT") === true;
   const blob = ignoreCiphertext ? undefined : requireMember(input.CiphertextBlob, "ciphertextBlob");
-  const source =
-    blob === undefined
-      ? await useKey(ctx, requireMember(input.SourceKeyId, "sourceKeyId"), { ...sourceCheck, allowAlias: true })
-      : await keyForCiphertext(ctx, blob, input.SourceKeyId, sourceCheck);
+  let source: KeyRecord;
+  if (blob === undefined) {
+    source = await useKey(ctx, requireMember(input.SourceKeyId, "sourceKeyId"), { ...sourceCheck, allowAlias: true });
+  } else if (sourceAlg === "SYMMETRIC_DEFAULT") {
+    source = await keyForCiphertext(ctx, blob, input.SourceKeyId, sourceCheck);
+  } else {
+    source = await keyForAsymmetricCiphertext(ctx, input.SourceKeyId, sourceAlg, sourceCheck);
+    rejectEncryptionContext(input.SourceEncryptionContext);
+  }
   const destination = await useKey(ctx, input.DestinationKeyId, {
     operation: "ReEncrypt",
     action: "kms:ReEncryptTo",
@@ -30,27 +49,47 @@ export async function reEncrypt(ctx: OpContext, input: ReEncryptRequest): Promis
     usage: "ENCRYPT_DECRYPT",
     conditions: encryptionContextConditions(input.DestinationEncryptionContext),
   });
-  if (input.SourceEncryptionAlgorithm !== undefined && input.SourceEncryptionAlgorithm !== "SYMMETRIC_DEFAULT") {
-    throw invalidCiphertext();
-  }
   const destAlg = encryptionAlgorithmFor(destination, input.DestinationEncryptionAlgorithm);
-  if (destAlg !== "SYMMETRIC_DEFAULT") {
-    throw new KmsError("UnsupportedOperationException", `${destAlg} is not supported by this Trent yet.`);
-  }
+  if (destAlg !== "SYMMETRIC_DEFAULT") rejectEncryptionContext(input.DestinationEncryptionContext);
   if (input.DryRun === true || blob === undefined) dryRunSucceeded();
-  const opened = await openWithKey(ctx, source, blob, input.SourceEncryptionContext);
+
+  const opened = await openSource(ctx, source, sourceAlg, blob, input);
   try {
-    const sealed = await sealUnderKey(ctx, destination, opened.plaintext, input.DestinationEncryptionContext);
+    const sealed = await sealForDestination(ctx, destination, destAlg, opened.plaintext, input);
     return {
       CiphertextBlob: sealed.blob,
       SourceKeyId: keyArn(source.region, source.accountId, source.keyId),
       KeyId: keyArn(destination.region, destination.accountId, destination.keyId),
-      SourceEncryptionAlgorithm: "SYMMETRIC_DEFAULT",
-      DestinationEncryptionAlgorithm: "SYMMETRIC_DEFAULT",
-      SourceKeyMaterialId: opened.materialId,
-      DestinationKeyMaterialId: sealed.materialId,
+      SourceEncryptionAlgorithm: sourceAlg as NonNullable<ReEncryptResponse["SourceEncryptionAlgorithm"]>,
+      DestinationEncryptionAlgorithm: destAlg as NonNullable<ReEncryptResponse["DestinationEncryptionAlgorithm"]>,
+      ...(opened.materialId !== undefined ? { SourceKeyMaterialId: opened.materialId } : {}),
+      ...(sealed.materialId !== undefined ? { DestinationKeyMaterialId: sealed.materialId } : {}),
     };
   } finally {
     opened.plaintext.dispose();
   }
+}
+
+async function openSource(
+  ctx: OpContext,
+  source: KeyRecord,
+  algorithm: string,
+  blob: Uint8Array,
+  input: ReEncryptRequest,
+): Promise<{ plaintext: SecretBytes; materialId?: string }> {
+  if (algorithm === "SYMMETRIC_DEFAULT") return openWithKey(ctx, source, blob, input.SourceEncryptionContext);
+  return { plaintext: await decryptWithPrivateKey(ctx, source, algorithm as AsymmetricEncryptionAlgorithm, blob) };
+}
+
+async function sealForDestination(
+  ctx: OpContext,
+  destination: KeyRecord,
+  algorithm: string,
+  plaintext: SecretBytes,
+  input: ReEncryptRequest,
+): Promise<{ blob: Buffer; materialId?: string }> {
+  if (algorithm === "SYMMETRIC_DEFAULT") return sealUnderKey(ctx, destination, plaintext, input.DestinationEncryptionContext);
+  const asymmetric = algorithm as AsymmetricEncryptionAlgorithm;
+  checkAsymmetricPlaintext(destination, asymmetric, plaintext.length);
+  return { blob: await encryptWithPublicKey(ctx, destination, asymmetric, plaintext) };
 }

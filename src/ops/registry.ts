@@ -6,14 +6,19 @@ import { createAlias } from "./create-alias.js";
 import { createKey } from "./create-key.js";
 import { decrypt } from "./decrypt.js";
 import { deleteAlias } from "./delete-alias.js";
+import { deriveSharedSecret } from "./derive-shared-secret.js";
 import { describeKey } from "./describe-key.js";
 import { disableKey } from "./disable-key.js";
 import { enableKey } from "./enable-key.js";
 import { encrypt } from "./encrypt.js";
 import { generateDataKey } from "./generate-data-key.js";
+import { generateDataKeyPair } from "./generate-data-key-pair.js";
+import { generateDataKeyPairWithoutPlaintext } from "./generate-data-key-pair-without-plaintext.js";
 import { generateDataKeyWithoutPlaintext } from "./generate-data-key-without-plaintext.js";
+import { generateMac } from "./generate-mac.js";
 import { generateRandom } from "./generate-random.js";
 import { getKeyPolicy } from "./get-key-policy.js";
+import { getPublicKey } from "./get-public-key.js";
 import { listAliases } from "./list-aliases.js";
 import { listKeyPolicies } from "./list-key-policies.js";
 import { listKeys } from "./list-keys.js";
@@ -21,6 +26,7 @@ import { listResourceTags } from "./list-resource-tags.js";
 import { putKeyPolicy } from "./put-key-policy.js";
 import { reEncrypt } from "./re-encrypt.js";
 import { scheduleKeyDeletion } from "./schedule-key-deletion.js";
+import { sign } from "./sign.js";
 import { tagResource } from "./tag-resource.js";
 import { untagResource } from "./untag-resource.js";
 import { updateAlias } from "./update-alias.js";
@@ -30,6 +36,8 @@ import { getKeyRotationStatus } from "./get-key-rotation-status.js";
 import { listKeyRotations } from "./list-key-rotations.js";
 import { rotateKeyOnDemand } from "./rotate-key-on-demand.js";
 import { updateKeyDescription } from "./update-key-description.js";
+import { verify } from "./verify.js";
+import { verifyMac } from "./verify-mac.js";
 
 export type Handler<O extends OperationName> = (
   ctx: OpContext,
@@ -67,6 +75,14 @@ export const OPERATIONS: { readonly [O in OperationName]?: Handler<O> } = {
   GetKeyRotationStatus: getKeyRotationStatus,
   EnableKeyRotation: enableKeyRotation,
   DisableKeyRotation: disableKeyRotation,
+  GetPublicKey: getPublicKey,
+  Sign: sign,
+  Verify: verify,
+  GenerateMac: generateMac,
+  VerifyMac: verifyMac,
+  GenerateDataKeyPair: generateDataKeyPair,
+  GenerateDataKeyPairWithoutPlaintext: generateDataKeyPairWithoutPlaintext,
+  DeriveSharedSecret: deriveSharedSecret,
 };
 
 /**
@@ -88,14 +104,6 @@ export const NOT_IMPLEMENTED: { readonly [O in OperationName]?: string } = {
   DeleteImportedKeyMaterial: "key import is not implemented yet",
   GetParametersForImport: "key import is not implemented yet",
   ImportKeyMaterial: "key import is not implemented yet",
-  DeriveSharedSecret: "asymmetric keys are not implemented yet",
-  GenerateDataKeyPair: "asymmetric keys are not implemented yet",
-  GenerateDataKeyPairWithoutPlaintext: "asymmetric keys are not implemented yet",
-  GenerateMac: "HMAC keys are not implemented yet",
-  GetPublicKey: "asymmetric keys are not implemented yet",
-  Sign: "asymmetric keys are not implemented yet",
-  Verify: "asymmetric keys are not implemented yet",
-  VerifyMac: "HMAC keys are not implemented yet",
   ReplicateKey: "multi-Region keys are not supported: one Trent deployment serves each region on its own",
   UpdatePrimaryRegion: "multi-Region keys are not supported: one Trent deployment serves each region on its own",
   Encapsulate: "ML-KEM keys are not implemented yet",

@@ -2,6 +2,7 @@ import { KmsError } from "../../domain/errors.js";
 import type { KeyRecord } from "../../domain/key-record.js";
 import type { ConditionValue } from "../../policy/authorizer.js";
 import type { OpContext } from "../context.js";
+import { encryptionAlgorithmFor } from "./algorithm.js";
 import { resolveKey } from "./resolve-key.js";
 import { invalidCiphertext, keyIdOfCiphertext } from "./symmetric.js";
 import { checkKeyForUse } from "./use-key.js";
@@ -35,4 +36,23 @@ export async function keyForCiphertext(
   const key = await ctx.store.getKey(blobKeyId);
   if (key === undefined || key.region !== ctx.caller.region) throw invalidCiphertext();
   return checkKeyForUse(ctx, requested ?? key, opts);
+}
+
+/**
+ * The key that must decrypt an asymmetric ciphertext (Decrypt, ReEncrypt source with an RSAES_*
+ * or SM2PKE algorithm). Such a ciphertext is plain RSA-OAEP or SM2 and names no key, so the
+ * request must name it; without KeyId nothing can decrypt it (InvalidCiphertextException, as for
+ * any ciphertext Trent cannot attribute). The algorithm must be one the key supports.
+ */
+export async function keyForAsymmetricCiphertext(
+  ctx: OpContext,
+  keyIdParam: string | undefined,
+  algorithm: string,
+  opts: { operation: string; action: string; conditions: Readonly<Record<string, ConditionValue>> },
+): Promise<KeyRecord> {
+  if (keyIdParam === undefined) throw invalidCiphertext();
+  const key = await resolveKey(ctx, keyIdParam, { allowAlias: true });
+  await checkKeyForUse(ctx, key, { ...opts, usage: "ENCRYPT_DECRYPT" });
+  encryptionAlgorithmFor(key, algorithm);
+  return key;
 }
