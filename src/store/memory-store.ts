@@ -1,14 +1,27 @@
+import type { GrantRecord } from "../domain/grant-record.js";
 import { nextDueAt, type AliasRecord, type KeyMaterialRecord, type KeyRecord } from "../domain/key-record.js";
-import { copyAccessKey, copyAlias, copyKey, copyMaterial, copyPrincipal } from "./record-copy.js";
+import type { WrappedKey } from "../keystore/keystore.js";
+import {
+  copyAccessKey,
+  copyAlias,
+  copyGrant,
+  copyKey,
+  copyMaterial,
+  copyPrincipal,
+  copyWrapped,
+} from "./record-copy.js";
 import {
   DuplicateEntry,
   RevisionConflict,
+  parseRetirablePosition,
+  retirablePosition,
   type AccessKeyRecord,
   type AccountRecord,
   type KeyChange,
   type Page,
   type PrincipalRecord,
   type Store,
+  type WrappedRef,
 } from "./store.js";
 
 /** Thrown by an injected write failure. */
@@ -17,6 +30,18 @@ export class InjectedWriteFailure extends Error {
     super("injected write failure");
     this.name = "InjectedWriteFailure";
   }
+}
+
+function byString<T>(key: (t: T) => string): (a: T, b: T) => number {
+  return (a, b) => {
+    const x = key(a);
+    const y = key(b);
+    return x < y ? -1 : x > y ? 1 : 0;
+  };
+}
+
+function sameWrapped(a: WrappedKey, b: WrappedKey): boolean {
+  return a.rootVersion === b.rootVersion && a.blob.equals(b.blob);
 }
 
 function page<T>(sorted: T[], limit: number, pos: (t: T) => string): Page<T> {
@@ -37,6 +62,9 @@ export class MemoryStore implements Store {
   #accounts = new Map<string, AccountRecord>();
   #principals = new Map<string, PrincipalRecord>();
   #accessKeys = new Map<string, AccessKeyRecord>();
+  /** Grants by key id, then by grant id; #grantKeys maps every grant id to its key id. */
+  #grants = new Map<string, Map<string, GrantRecord>>();
+  #grantKeys = new Map<string, string>();
   #failures = 0;
 
   failWrites(n: number): void {
@@ -80,6 +108,8 @@ export class MemoryStore implements Store {
     this.#keys.delete(keyId);
     this.#materials.delete(keyId);
     for (const [k, a] of this.#aliases) if (a.targetKeyId === keyId) this.#aliases.delete(k);
+    for (const id of this.#grants.get(keyId)?.keys() ?? []) this.#grantKeys.delete(id);
+    this.#grants.delete(keyId);
   }
 
   async listKeys(accountId: string, region: string, after: string | undefined, limit: number): Promise<Page<KeyRecord>> {
@@ -167,6 +197,102 @@ export class MemoryStore implements Store {
     return page(all, limit, (a) => a.aliasName);
   }
 
+  async createGrant(grant: GrantRecord): Promise<void> {
+    this.#write();
+    if (this.#grantKeys.has(grant.grantId)) throw new DuplicateEntry(`grant ${grant.grantId}`);
+    const ofKey = this.#grants.get(grant.keyId) ?? new Map<string, GrantRecord>();
+    ofKey.set(grant.grantId, copyGrant(grant));
+    this.#grants.set(grant.keyId, ofKey);
+    this.#grantKeys.set(grant.grantId, grant.keyId);
+  }
+
+  async getGrant(keyId: string, grantId: string): Promise<GrantRecord | undefined> {
+    const g = this.#grants.get(keyId)?.get(grantId);
+    return g && copyGrant(g);
+  }
+
+  async listGrants(keyId: string, after: string | undefined, limit: number): Promise<Page<GrantRecord>> {
+    const all = [...(this.#grants.get(keyId)?.values() ?? [])]
+      .filter((g) => after === undefined || g.grantId > after)
+      .sort(byString((g) => g.grantId))
+      .map(copyGrant);
+    return page(all, limit, (g) => g.grantId);
+  }
+
+  async listGrantsForGrantee(keyId: string, granteePrincipal: string): Promise<readonly GrantRecord[]> {
+    return [...(this.#grants.get(keyId)?.values() ?? [])]
+      .filter((g) => g.granteePrincipal === granteePrincipal)
+      .sort(byString((g) => g.grantId))
+      .map(copyGrant);
+  }
+
+  async listRetirableGrants(retiringPrincipal: string, after: string | undefined, limit: number): Promise<Page<GrantRecord>> {
+    const from = after === undefined ? undefined : parseRetirablePosition(after);
+    const all: GrantRecord[] = [];
+    for (const ofKey of this.#grants.values()) {
+      for (const g of ofKey.values()) {
+        if (g.retiringPrincipal !== retiringPrincipal) continue;
+        if (from !== undefined && (g.keyId < from.keyId || (g.keyId === from.keyId && g.grantId <= from.grantId))) continue;
+        all.push(g);
+      }
+    }
+    all.sort((a, b) => byString<GrantRecord>((g) => g.keyId)(a, b) || byString<GrantRecord>((g) => g.grantId)(a, b));
+    return page(all.slice(0, limit + 1).map(copyGrant), limit, retirablePosition);
+  }
+
+  async deleteGrant(keyId: string, grantId: string): Promise<boolean> {
+    this.#write();
+    const ofKey = this.#grants.get(keyId);
+    if (ofKey?.delete(grantId) !== true) return false;
+    this.#grantKeys.delete(grantId);
+    if (ofKey.size === 0) this.#grants.delete(keyId);
+    return true;
+  }
+
+  async countGrants(keyId: string): Promise<number> {
+    return this.#grants.get(keyId)?.size ?? 0;
+  }
+
+  async listWrappedNotUnder(rootVersion: string, limit: number): Promise<readonly WrappedRef[]> {
+    const mats: WrappedRef[] = [...this.#materials.values()]
+      .flatMap((ofKey) => [...ofKey.values()])
+      .filter((m) => m.wrapped.rootVersion !== rootVersion)
+      .sort(
+        (a, b) =>
+          byString<KeyMaterialRecord>((m) => m.wrapped.rootVersion)(a, b) ||
+          byString<KeyMaterialRecord>((m) => m.keyId)(a, b) ||
+          byString<KeyMaterialRecord>((m) => m.materialId)(a, b),
+      )
+      .map((m) => ({ kind: "material", keyId: m.keyId, materialId: m.materialId, wrapped: copyWrapped(m.wrapped) }));
+    const aks: WrappedRef[] = [...this.#accessKeys.values()]
+      .filter((k) => k.secret.rootVersion !== rootVersion)
+      .sort((a, b) => byString<AccessKeyRecord>((k) => k.secret.rootVersion)(a, b) || byString<AccessKeyRecord>((k) => k.accessKeyId)(a, b))
+      .map((k) => ({ kind: "access-key", accessKeyId: k.accessKeyId, wrapped: copyWrapped(k.secret) }));
+    return [...mats, ...aks].slice(0, Math.max(0, limit));
+  }
+
+  async replaceWrapped(ref: WrappedRef, next: WrappedKey): Promise<boolean> {
+    this.#write();
+    if (ref.kind === "material") {
+      const ofKey = this.#materials.get(ref.keyId);
+      const cur = ofKey?.get(ref.materialId);
+      if (ofKey === undefined || cur === undefined || !sameWrapped(cur.wrapped, ref.wrapped)) return false;
+      ofKey.set(ref.materialId, copyMaterial({ ...cur, wrapped: next }));
+      return true;
+    }
+    const cur = this.#accessKeys.get(ref.accessKeyId);
+    if (cur === undefined || !sameWrapped(cur.secret, ref.wrapped)) return false;
+    this.#accessKeys.set(ref.accessKeyId, copyAccessKey({ ...cur, secret: next }));
+    return true;
+  }
+
+  async countWrappedUnder(rootVersion: string): Promise<number> {
+    let n = 0;
+    for (const ofKey of this.#materials.values()) for (const m of ofKey.values()) if (m.wrapped.rootVersion === rootVersion) n++;
+    for (const k of this.#accessKeys.values()) if (k.secret.rootVersion === rootVersion) n++;
+    return n;
+  }
+
   async putAccount(account: AccountRecord): Promise<void> {
     this.#write();
     this.#accounts.set(account.accountId, { ...account });
@@ -179,6 +305,26 @@ export class MemoryStore implements Store {
 
   async listAccounts(): Promise<readonly AccountRecord[]> {
     return [...this.#accounts.values()].sort((a, b) => (a.accountId < b.accountId ? -1 : 1)).map((a) => ({ ...a }));
+  }
+
+  async deleteAccount(accountId: string): Promise<boolean> {
+    this.#write();
+    const arns = new Set<string>();
+    for (const [arn, p] of this.#principals) {
+      if (p.accountId === accountId) {
+        arns.add(arn);
+        this.#principals.delete(arn);
+      }
+    }
+    for (const [id, k] of this.#accessKeys) {
+      if (k.accountId === accountId || arns.has(k.principalArn)) this.#accessKeys.delete(id);
+    }
+    return this.#accounts.delete(accountId);
+  }
+
+  async accountHasKeys(accountId: string): Promise<boolean> {
+    for (const k of this.#keys.values()) if (k.accountId === accountId) return true;
+    return false;
   }
 
   async putPrincipal(principal: PrincipalRecord): Promise<void> {
@@ -231,6 +377,8 @@ export class MemoryStore implements Store {
     this.#keys.clear();
     this.#materials.clear();
     this.#aliases.clear();
+    this.#grants.clear();
+    this.#grantKeys.clear();
   }
 
   async close(): Promise<void> {}

@@ -66,6 +66,26 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX access_keys_by_principal ON access_keys (principal_arn, access_key_id);
   `,
+  // 2: grants; root versions become byte-ordered and indexed (root re-wrap walks them in index
+  // order); access keys indexed by account (deleting an account).
+  `
+  CREATE TABLE grants (
+    grant_id            TEXT COLLATE "C" PRIMARY KEY,
+    key_id              TEXT COLLATE "C" NOT NULL,
+    grantee_principal   TEXT COLLATE "C" NOT NULL,
+    retiring_principal  TEXT COLLATE "C",
+    doc                 TEXT NOT NULL
+  );
+  CREATE INDEX grants_by_key ON grants (key_id, grant_id);
+  CREATE INDEX grants_by_grantee ON grants (key_id, grantee_principal, grant_id);
+  CREATE INDEX grants_by_retiring ON grants (retiring_principal, key_id, grant_id) WHERE retiring_principal IS NOT NULL;
+
+  ALTER TABLE key_materials ALTER COLUMN root_version TYPE TEXT COLLATE "C";
+  ALTER TABLE access_keys ALTER COLUMN root_version TYPE TEXT COLLATE "C";
+  CREATE INDEX key_materials_by_root ON key_materials (root_version, key_id, material_id);
+  CREATE INDEX access_keys_by_root ON access_keys (root_version, access_key_id);
+  CREATE INDEX access_keys_by_account ON access_keys (account_id);
+  `,
 ];
 
 /** Every table the migrations create that holds data (not `schema_version`). */
@@ -76,4 +96,5 @@ export const POSTGRES_DATA_TABLES: readonly string[] = [
   "accounts",
   "principals",
   "access_keys",
+  "grants",
 ];

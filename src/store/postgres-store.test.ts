@@ -260,6 +260,75 @@ if (skip !== undefined) {
       assert.deepEqual(await versions(), expected);
     });
 
+    it("a version-1 database holding data is migrated to the newest version; its data is kept and the grant and re-wrap methods work on it", async () => {
+      await emptySchema();
+      await schemaAdmin.query("CREATE TABLE schema_version (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)");
+      await schemaAdmin.query(POSTGRES_MIGRATIONS[0] ?? "");
+      await schemaAdmin.query("INSERT INTO schema_version (version, applied_at) VALUES (1, 0)");
+      const key = makeKey();
+      const { revision: _r, ...doc } = key;
+      await schemaAdmin.query("INSERT INTO keys (key_id, account_id, region, revision, due_at, doc) VALUES ($1, $2, $3, 4, NULL, $4)", [
+        K1,
+        ACCOUNT,
+        REGION,
+        JSON.stringify(doc),
+      ]);
+      const m = makeMaterial(1);
+      await schemaAdmin.query(
+        `INSERT INTO key_materials (key_id, material_id, created_at, origin, root_version, wrapped, public_key)
+         VALUES ($1, $2, $3, $4, $5, $6, NULL)`,
+        [m.keyId, m.materialId, m.createdAt, m.origin, m.wrapped.rootVersion, m.wrapped.blob],
+      );
+      await schemaAdmin.query(
+        `INSERT INTO access_keys (access_key_id, principal_arn, account_id, root_version, wrapped_secret, created_at, status)
+         VALUES ('AKIA1', $1, $2, 'root-v1', $3, 1, 'Active')`,
+        [`arn:aws:iam::${ACCOUNT}:user/alice`, ACCOUNT, Buffer.from([9, 9])],
+      );
+      const store = await PostgresStore.open(url);
+      try {
+        assert.deepEqual(await versions(), expected);
+        assert.deepEqual(await store.getKey(K1), { ...key, revision: 4 });
+        assert.deepEqual(await store.listKeyMaterials(K1), [m]);
+        assert.equal(await store.accountHasKeys(ACCOUNT), true);
+        assert.equal(await store.countWrappedUnder("root-v1"), 2);
+        const refs = await store.listWrappedNotUnder("root-v2", 10);
+        assert.deepEqual(refs, [
+          { kind: "material", keyId: K1, materialId: m.materialId, wrapped: m.wrapped },
+          { kind: "access-key", accessKeyId: "AKIA1", wrapped: { rootVersion: "root-v1", blob: Buffer.from([9, 9]) } },
+        ]);
+        for (const r of refs) assert.equal(await store.replaceWrapped(r, { rootVersion: "root-v2", blob: Buffer.from([7]) }), true);
+        assert.equal(await store.countWrappedUnder("root-v2"), 2);
+        const grant = {
+          grantId: "cd".repeat(32),
+          keyId: K1,
+          keyAccountId: ACCOUNT,
+          region: REGION,
+          granteePrincipal: `arn:aws:iam::${ACCOUNT}:user/alice`,
+          operations: ["Decrypt"],
+          issuingAccount: `arn:aws:iam::${ACCOUNT}:root`,
+          createdAt: 5,
+        };
+        await store.createGrant(grant);
+        assert.deepEqual(await store.listGrantsForGrantee(K1, grant.granteePrincipal), [grant]);
+      } finally {
+        await store.close();
+      }
+      const collations = await schemaAdmin.query<{ table_name: string; collation_name: string | null }>(
+        `SELECT table_name, collation_name FROM information_schema.columns
+         WHERE table_schema = current_schema() AND column_name = 'root_version' ORDER BY table_name`,
+      );
+      assert.deepEqual(collations.rows, [
+        { table_name: "access_keys", collation_name: "C" },
+        { table_name: "key_materials", collation_name: "C" },
+      ]);
+      const indexes = (
+        await schemaAdmin.query<{ indexname: string }>("SELECT indexname FROM pg_indexes WHERE schemaname = current_schema()")
+      ).rows.map((r) => r.indexname);
+      for (const i of ["grants_by_key", "grants_by_grantee", "grants_by_retiring", "key_materials_by_root", "access_keys_by_root", "access_keys_by_account"]) {
+        assert.ok(indexes.includes(i), `index ${i}`);
+      }
+    });
+
     it("several nodes opening the same empty database at once all succeed, and each migration is applied exactly once", async () => {
       for (let round = 0; round < 3; round++) {
         await emptySchema();

@@ -1,16 +1,21 @@
 import { DatabaseError, Pool, type PoolClient, type QueryResultRow } from "pg";
+import type { GrantRecord } from "../domain/grant-record.js";
 import { nextDueAt, type AliasRecord, type KeyMaterialRecord, type KeyRecord } from "../domain/key-record.js";
+import type { WrappedKey } from "../keystore/keystore.js";
 import { InjectedWriteFailure } from "./memory-store.js";
 import { POSTGRES_MIGRATIONS } from "./postgres-migrations.js";
 import {
   DuplicateEntry,
   RevisionConflict,
+  parseRetirablePosition,
+  retirablePosition,
   type AccessKeyRecord,
   type AccountRecord,
   type KeyChange,
   type Page,
   type PrincipalRecord,
   type Store,
+  type WrappedRef,
 } from "./store.js";
 
 export interface PostgresStoreOptions {
@@ -64,6 +69,22 @@ interface AccessKeyRow {
   wrapped_secret: Buffer;
   created_at: string;
   status: AccessKeyRecord["status"];
+}
+
+interface WrappedMaterialRow {
+  key_id: string;
+  material_id: string;
+  root_version: string;
+  wrapped: Buffer;
+}
+interface WrappedAccessKeyRow {
+  access_key_id: string;
+  root_version: string;
+  wrapped_secret: Buffer;
+}
+
+function grantFromRow(r: { doc: string }): GrantRecord {
+  return JSON.parse(r.doc) as GrantRecord;
 }
 
 function keyFromRow(r: KeyRow): KeyRecord {
@@ -338,6 +359,7 @@ export class PostgresStore implements Store {
       await q("DELETE FROM keys WHERE key_id = $1", [keyId]);
       await q("DELETE FROM key_materials WHERE key_id = $1", [keyId]);
       await q("DELETE FROM aliases WHERE key_id = $1", [keyId]);
+      await q("DELETE FROM grants WHERE key_id = $1", [keyId]);
     });
   }
 
@@ -449,6 +471,133 @@ export class PostgresStore implements Store {
     return page(rows.map(aliasFromRow), limit, (a) => a.aliasName);
   }
 
+  // ---- grants
+
+  async createGrant(g: GrantRecord): Promise<void> {
+    try {
+      await this.#write(async (q) => {
+        await q(
+          "INSERT INTO grants (grant_id, key_id, grantee_principal, retiring_principal, doc) VALUES ($1, $2, $3, $4, $5)",
+          [g.grantId, g.keyId, g.granteePrincipal, g.retiringPrincipal ?? null, JSON.stringify(g)],
+        );
+      });
+    } catch (e) {
+      if (isUniqueViolation(e)) throw new DuplicateEntry(`grant ${g.grantId}`);
+      throw e;
+    }
+  }
+
+  async getGrant(keyId: string, grantId: string): Promise<GrantRecord | undefined> {
+    const [r] = await this.#read<{ doc: string }>("SELECT doc FROM grants WHERE grant_id = $1 AND key_id = $2", [
+      grantId,
+      keyId,
+    ]);
+    return r && grantFromRow(r);
+  }
+
+  async listGrants(keyId: string, after: string | undefined, limit: number): Promise<Page<GrantRecord>> {
+    const rows = await this.#read<{ doc: string }>(
+      "SELECT doc FROM grants WHERE key_id = $1 AND grant_id > $2 ORDER BY grant_id LIMIT $3",
+      [keyId, after ?? "", limit + 1],
+    );
+    return page(rows.map(grantFromRow), limit, (g) => g.grantId);
+  }
+
+  async listGrantsForGrantee(keyId: string, granteePrincipal: string): Promise<readonly GrantRecord[]> {
+    const rows = await this.#read<{ doc: string }>(
+      "SELECT doc FROM grants WHERE key_id = $1 AND grantee_principal = $2 ORDER BY grant_id",
+      [keyId, granteePrincipal],
+    );
+    return rows.map(grantFromRow);
+  }
+
+  async listRetirableGrants(retiringPrincipal: string, after: string | undefined, limit: number): Promise<Page<GrantRecord>> {
+    const from = after === undefined ? { keyId: "", grantId: "" } : parseRetirablePosition(after);
+    const rows = await this.#read<{ doc: string }>(
+      `SELECT doc FROM grants WHERE retiring_principal = $1 AND (key_id, grant_id) > ($2, $3)
+       ORDER BY key_id, grant_id LIMIT $4`,
+      [retiringPrincipal, from.keyId, from.grantId, limit + 1],
+    );
+    return page(rows.map(grantFromRow), limit, retirablePosition);
+  }
+
+  async deleteGrant(keyId: string, grantId: string): Promise<boolean> {
+    return this.#write(
+      async (q) => (await q("DELETE FROM grants WHERE grant_id = $1 AND key_id = $2", [grantId, keyId])) === 1,
+    );
+  }
+
+  async countGrants(keyId: string): Promise<number> {
+    const [r] = await this.#read<{ n: string }>("SELECT count(*) AS n FROM grants WHERE key_id = $1", [keyId]);
+    return Number(r?.n ?? 0);
+  }
+
+  // ---- root re-wrap
+
+  async listWrappedNotUnder(rootVersion: string, limit: number): Promise<readonly WrappedRef[]> {
+    const n = Math.max(0, limit);
+    // Two index ranges (below and above the version) so that a batch reads only what it returns.
+    const mats = await this.#read<WrappedMaterialRow>(
+      `SELECT * FROM (
+         (SELECT key_id, material_id, root_version, wrapped FROM key_materials
+          WHERE root_version < $1 ORDER BY root_version, key_id, material_id LIMIT $2)
+         UNION ALL
+         (SELECT key_id, material_id, root_version, wrapped FROM key_materials
+          WHERE root_version > $1 ORDER BY root_version, key_id, material_id LIMIT $2)
+       ) AS w ORDER BY root_version, key_id, material_id LIMIT $2`,
+      [rootVersion, n],
+    );
+    const out: WrappedRef[] = mats.map((r) => ({
+      kind: "material",
+      keyId: r.key_id,
+      materialId: r.material_id,
+      wrapped: { rootVersion: r.root_version, blob: r.wrapped },
+    }));
+    const rest = n - out.length;
+    if (rest > 0) {
+      const aks = await this.#read<WrappedAccessKeyRow>(
+        `SELECT * FROM (
+           (SELECT access_key_id, root_version, wrapped_secret FROM access_keys
+            WHERE root_version < $1 ORDER BY root_version, access_key_id LIMIT $2)
+           UNION ALL
+           (SELECT access_key_id, root_version, wrapped_secret FROM access_keys
+            WHERE root_version > $1 ORDER BY root_version, access_key_id LIMIT $2)
+         ) AS w ORDER BY root_version, access_key_id LIMIT $2`,
+        [rootVersion, rest],
+      );
+      for (const r of aks) {
+        out.push({ kind: "access-key", accessKeyId: r.access_key_id, wrapped: { rootVersion: r.root_version, blob: r.wrapped_secret } });
+      }
+    }
+    return out;
+  }
+
+  async replaceWrapped(ref: WrappedRef, next: WrappedKey): Promise<boolean> {
+    const was = ref.wrapped;
+    return this.#write(async (q) =>
+      ref.kind === "material"
+        ? (await q(
+            `UPDATE key_materials SET root_version = $1, wrapped = $2
+             WHERE key_id = $3 AND material_id = $4 AND root_version = $5 AND wrapped = $6`,
+            [next.rootVersion, next.blob, ref.keyId, ref.materialId, was.rootVersion, was.blob],
+          )) === 1
+        : (await q(
+            `UPDATE access_keys SET root_version = $1, wrapped_secret = $2
+             WHERE access_key_id = $3 AND root_version = $4 AND wrapped_secret = $5`,
+            [next.rootVersion, next.blob, ref.accessKeyId, was.rootVersion, was.blob],
+          )) === 1,
+    );
+  }
+
+  async countWrappedUnder(rootVersion: string): Promise<number> {
+    const [r] = await this.#read<{ n: string }>(
+      `SELECT (SELECT count(*) FROM key_materials WHERE root_version = $1)
+            + (SELECT count(*) FROM access_keys WHERE root_version = $1) AS n`,
+      [rootVersion],
+    );
+    return Number(r?.n ?? 0);
+  }
+
   // ---- identities
 
   async putAccount(account: AccountRecord): Promise<void> {
@@ -468,6 +617,24 @@ export class PostgresStore implements Store {
 
   async listAccounts(): Promise<readonly AccountRecord[]> {
     return (await this.#read<AccountRow>("SELECT * FROM accounts ORDER BY account_id")).map(accountFromRow);
+  }
+
+  async deleteAccount(accountId: string): Promise<boolean> {
+    return this.#write(async (q) => {
+      const deleted = (await q("DELETE FROM accounts WHERE account_id = $1", [accountId])) === 1;
+      // Two statements rather than one with OR, which PostgreSQL plans as a scan of every access key.
+      await q("DELETE FROM access_keys WHERE principal_arn IN (SELECT arn FROM principals WHERE account_id = $1)", [accountId]);
+      await q("DELETE FROM access_keys WHERE account_id = $1", [accountId]);
+      await q("DELETE FROM principals WHERE account_id = $1", [accountId]);
+      return deleted;
+    });
+  }
+
+  async accountHasKeys(accountId: string): Promise<boolean> {
+    const [r] = await this.#read<{ x: boolean }>("SELECT EXISTS (SELECT 1 FROM keys WHERE account_id = $1) AS x", [
+      accountId,
+    ]);
+    return r?.x === true;
   }
 
   async putPrincipal(p: PrincipalRecord): Promise<void> {
@@ -536,6 +703,7 @@ export class PostgresStore implements Store {
       await q("DELETE FROM keys");
       await q("DELETE FROM key_materials");
       await q("DELETE FROM aliases");
+      await q("DELETE FROM grants");
     });
   }
 

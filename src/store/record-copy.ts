@@ -1,5 +1,7 @@
+import type { GrantRecord } from "../domain/grant-record.js";
 import type { AliasRecord, KeyMaterialRecord, KeyRecord } from "../domain/key-record.js";
-import type { AccessKeyRecord, PrincipalRecord } from "./store.js";
+import type { WrappedKey } from "../keystore/keystore.js";
+import type { AccessKeyRecord, PrincipalRecord, WrappedRef } from "./store.js";
 
 /** Deep copies so that no caller shares mutable state with a store. */
 export function copyKey(k: KeyRecord): KeyRecord {
@@ -22,4 +24,16 @@ export function copyPrincipal(p: PrincipalRecord): PrincipalRecord {
 
 export function copyAccessKey(k: AccessKeyRecord): AccessKeyRecord {
   return { ...k, secret: { rootVersion: k.secret.rootVersion, blob: Buffer.from(k.secret.blob) } };
+}
+
+export function copyGrant(g: GrantRecord): GrantRecord {
+  return structuredClone(g);
+}
+
+export function copyWrapped(w: WrappedKey): WrappedKey {
+  return { rootVersion: w.rootVersion, blob: Buffer.from(w.blob) };
+}
+
+export function copyWrappedRef(r: WrappedRef): WrappedRef {
+  return { ...r, wrapped: copyWrapped(r.wrapped) };
 }

@@ -60,4 +60,21 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   ) WITHOUT ROWID;
   CREATE INDEX access_keys_by_principal ON access_keys(principal_arn);
   `,
+  // 2: grants; indexes for root re-wrap (by root version) and for deleting an account.
+  `
+  CREATE TABLE grants (
+    grant_id            TEXT PRIMARY KEY,
+    key_id              TEXT NOT NULL,
+    grantee_principal   TEXT NOT NULL,
+    retiring_principal  TEXT,
+    doc                 TEXT NOT NULL
+  ) WITHOUT ROWID;
+  CREATE INDEX grants_by_key ON grants(key_id, grant_id);
+  CREATE INDEX grants_by_grantee ON grants(key_id, grantee_principal);
+  CREATE INDEX grants_by_retiring ON grants(retiring_principal, key_id, grant_id) WHERE retiring_principal IS NOT NULL;
+
+  CREATE INDEX key_materials_by_root ON key_materials(root_version, key_id, material_id);
+  CREATE INDEX access_keys_by_root ON access_keys(root_version, access_key_id);
+  CREATE INDEX access_keys_by_account ON access_keys(account_id);
+  `,
 ];

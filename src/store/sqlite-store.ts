@@ -1,18 +1,23 @@
 import Database from "better-sqlite3";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
+import type { GrantRecord } from "../domain/grant-record.js";
 import { nextDueAt, type AliasRecord, type KeyMaterialRecord, type KeyRecord } from "../domain/key-record.js";
+import type { WrappedKey } from "../keystore/keystore.js";
 import { InjectedWriteFailure } from "./memory-store.js";
 import { SQLITE_MIGRATIONS } from "./sqlite-migrations.js";
 import {
   DuplicateEntry,
   RevisionConflict,
+  parseRetirablePosition,
+  retirablePosition,
   type AccessKeyRecord,
   type AccountRecord,
   type KeyChange,
   type Page,
   type PrincipalRecord,
   type Store,
+  type WrappedRef,
 } from "./store.js";
 
 interface KeyRow {
@@ -44,6 +49,22 @@ interface AccessKeyRow {
   wrapped_secret: Buffer;
   created_at: number;
   status: AccessKeyRecord["status"];
+}
+
+interface WrappedMaterialRow {
+  key_id: string;
+  material_id: string;
+  root_version: string;
+  wrapped: Buffer;
+}
+interface WrappedAccessKeyRow {
+  access_key_id: string;
+  root_version: string;
+  wrapped_secret: Buffer;
+}
+
+function grantFromRow(r: { doc: string }): GrantRecord {
+  return JSON.parse(r.doc) as GrantRecord;
 }
 
 function keyFromRow(r: KeyRow): KeyRecord {
@@ -217,6 +238,58 @@ export class SqliteStore implements Store {
         "SELECT * FROM access_keys WHERE principal_arn = ? ORDER BY access_key_id",
       ),
       deleteAccessKey: db.prepare<[string]>("DELETE FROM access_keys WHERE access_key_id = ?"),
+      deleteAccount: db.prepare<[string]>("DELETE FROM accounts WHERE account_id = ?"),
+      deletePrincipalsOfAccount: db.prepare<[string]>("DELETE FROM principals WHERE account_id = ?"),
+      deleteAccessKeysOfAccount: db.prepare<[string, string]>(
+        "DELETE FROM access_keys WHERE account_id = ? OR principal_arn IN (SELECT arn FROM principals WHERE account_id = ?)",
+      ),
+      accountHasKeys: db.prepare<[string], { x: number }>("SELECT EXISTS (SELECT 1 FROM keys WHERE account_id = ?) AS x"),
+      insertGrant: db.prepare<[string, string, string, string | null, string]>(
+        "INSERT INTO grants (grant_id, key_id, grantee_principal, retiring_principal, doc) VALUES (?, ?, ?, ?, ?)",
+      ),
+      getGrant: db.prepare<[string, string], { doc: string }>("SELECT doc FROM grants WHERE grant_id = ? AND key_id = ?"),
+      listGrants: db.prepare<[string, string, number], { doc: string }>(
+        "SELECT doc FROM grants WHERE key_id = ? AND grant_id > ? ORDER BY grant_id LIMIT ?",
+      ),
+      listGrantsForGrantee: db.prepare<[string, string], { doc: string }>(
+        "SELECT doc FROM grants WHERE key_id = ? AND grantee_principal = ? ORDER BY grant_id",
+      ),
+      listRetirableGrants: db.prepare<[string, string, string, number], { doc: string }>(
+        `SELECT doc FROM grants WHERE retiring_principal = ? AND (key_id, grant_id) > (?, ?)
+         ORDER BY key_id, grant_id LIMIT ?`,
+      ),
+      deleteGrant: db.prepare<[string, string]>("DELETE FROM grants WHERE grant_id = ? AND key_id = ?"),
+      deleteGrantsOfKey: db.prepare<[string]>("DELETE FROM grants WHERE key_id = ?"),
+      countGrants: db.prepare<[string], { n: number }>("SELECT count(*) AS n FROM grants WHERE key_id = ?"),
+      // Two index ranges (below and above the version) so that a batch reads only what it returns.
+      materialsNotUnder: db.prepare<[string, number, string, number, number], WrappedMaterialRow>(
+        `SELECT * FROM (SELECT key_id, material_id, root_version, wrapped FROM key_materials
+                        WHERE root_version < ? ORDER BY root_version, key_id, material_id LIMIT ?)
+         UNION ALL
+         SELECT * FROM (SELECT key_id, material_id, root_version, wrapped FROM key_materials
+                        WHERE root_version > ? ORDER BY root_version, key_id, material_id LIMIT ?)
+         ORDER BY root_version, key_id, material_id LIMIT ?`,
+      ),
+      accessKeysNotUnder: db.prepare<[string, number, string, number, number], WrappedAccessKeyRow>(
+        `SELECT * FROM (SELECT access_key_id, root_version, wrapped_secret FROM access_keys
+                        WHERE root_version < ? ORDER BY root_version, access_key_id LIMIT ?)
+         UNION ALL
+         SELECT * FROM (SELECT access_key_id, root_version, wrapped_secret FROM access_keys
+                        WHERE root_version > ? ORDER BY root_version, access_key_id LIMIT ?)
+         ORDER BY root_version, access_key_id LIMIT ?`,
+      ),
+      replaceMaterialWrapped: db.prepare<[string, Buffer, string, string, string, Buffer]>(
+        `UPDATE key_materials SET root_version = ?, wrapped = ?
+         WHERE key_id = ? AND material_id = ? AND root_version = ? AND wrapped = ?`,
+      ),
+      replaceAccessKeyWrapped: db.prepare<[string, Buffer, string, string, Buffer]>(
+        `UPDATE access_keys SET root_version = ?, wrapped_secret = ?
+         WHERE access_key_id = ? AND root_version = ? AND wrapped_secret = ?`,
+      ),
+      countWrappedUnder: db.prepare<[string, string], { n: number }>(
+        `SELECT (SELECT count(*) FROM key_materials WHERE root_version = ?)
+              + (SELECT count(*) FROM access_keys WHERE root_version = ?) AS n`,
+      ),
     };
   }
 
@@ -303,6 +376,7 @@ export class SqliteStore implements Store {
   async deleteKey(keyId: string): Promise<void> {
     this.#db.transaction(() => {
       this.#s.deleteAliasesOfKey.run(keyId);
+      this.#s.deleteGrantsOfKey.run(keyId);
       this.#s.deleteMaterials.run(keyId);
       this.#s.deleteKey.run(keyId);
       this.#beforeCommit();
@@ -382,6 +456,87 @@ export class SqliteStore implements Store {
     return rows.length > limit && last !== undefined ? { items, next: last.aliasName } : { items };
   }
 
+  async createGrant(g: GrantRecord): Promise<void> {
+    try {
+      this.#db.transaction(() => {
+        this.#s.insertGrant.run(g.grantId, g.keyId, g.granteePrincipal, g.retiringPrincipal ?? null, JSON.stringify(g));
+        this.#beforeCommit();
+      })();
+    } catch (e) {
+      if (isUniqueViolation(e)) throw new DuplicateEntry(`grant ${g.grantId}`);
+      throw e;
+    }
+  }
+
+  async getGrant(keyId: string, grantId: string): Promise<GrantRecord | undefined> {
+    const r = this.#s.getGrant.get(grantId, keyId);
+    return r && grantFromRow(r);
+  }
+
+  async listGrants(keyId: string, after: string | undefined, limit: number): Promise<Page<GrantRecord>> {
+    const rows = this.#s.listGrants.all(keyId, after ?? "", limit + 1);
+    const items = rows.slice(0, limit).map(grantFromRow);
+    const last = items[items.length - 1];
+    return rows.length > limit && last !== undefined ? { items, next: last.grantId } : { items };
+  }
+
+  async listGrantsForGrantee(keyId: string, granteePrincipal: string): Promise<readonly GrantRecord[]> {
+    return this.#s.listGrantsForGrantee.all(keyId, granteePrincipal).map(grantFromRow);
+  }
+
+  async listRetirableGrants(retiringPrincipal: string, after: string | undefined, limit: number): Promise<Page<GrantRecord>> {
+    const from = after === undefined ? { keyId: "", grantId: "" } : parseRetirablePosition(after);
+    const rows = this.#s.listRetirableGrants.all(retiringPrincipal, from.keyId, from.grantId, limit + 1);
+    const items = rows.slice(0, limit).map(grantFromRow);
+    const last = items[items.length - 1];
+    return rows.length > limit && last !== undefined ? { items, next: retirablePosition(last) } : { items };
+  }
+
+  async deleteGrant(keyId: string, grantId: string): Promise<boolean> {
+    return this.#db.transaction(() => {
+      const deleted = this.#s.deleteGrant.run(grantId, keyId).changes === 1;
+      this.#beforeCommit();
+      return deleted;
+    })();
+  }
+
+  async countGrants(keyId: string): Promise<number> {
+    return this.#s.countGrants.get(keyId)?.n ?? 0;
+  }
+
+  async listWrappedNotUnder(rootVersion: string, limit: number): Promise<readonly WrappedRef[]> {
+    const n = Math.max(0, limit);
+    const out: WrappedRef[] = this.#s.materialsNotUnder.all(rootVersion, n, rootVersion, n, n).map((r) => ({
+      kind: "material",
+      keyId: r.key_id,
+      materialId: r.material_id,
+      wrapped: { rootVersion: r.root_version, blob: r.wrapped },
+    }));
+    const rest = n - out.length;
+    if (rest > 0) {
+      for (const r of this.#s.accessKeysNotUnder.all(rootVersion, rest, rootVersion, rest, rest)) {
+        out.push({ kind: "access-key", accessKeyId: r.access_key_id, wrapped: { rootVersion: r.root_version, blob: r.wrapped_secret } });
+      }
+    }
+    return out;
+  }
+
+  async replaceWrapped(ref: WrappedRef, next: WrappedKey): Promise<boolean> {
+    return this.#db.transaction(() => {
+      const was = ref.wrapped;
+      const replaced =
+        ref.kind === "material"
+          ? this.#s.replaceMaterialWrapped.run(next.rootVersion, next.blob, ref.keyId, ref.materialId, was.rootVersion, was.blob)
+          : this.#s.replaceAccessKeyWrapped.run(next.rootVersion, next.blob, ref.accessKeyId, was.rootVersion, was.blob);
+      this.#beforeCommit();
+      return replaced.changes === 1;
+    })();
+  }
+
+  async countWrappedUnder(rootVersion: string): Promise<number> {
+    return this.#s.countWrappedUnder.get(rootVersion, rootVersion)?.n ?? 0;
+  }
+
   async putAccount(account: AccountRecord): Promise<void> {
     this.#db.transaction(() => {
       this.#s.putAccount.run(account.accountId, account.createdAt);
@@ -396,6 +551,20 @@ export class SqliteStore implements Store {
 
   async listAccounts(): Promise<readonly AccountRecord[]> {
     return this.#s.listAccounts.all().map((r) => ({ accountId: r.account_id, createdAt: r.created_at }));
+  }
+
+  async deleteAccount(accountId: string): Promise<boolean> {
+    return this.#db.transaction(() => {
+      this.#s.deleteAccessKeysOfAccount.run(accountId, accountId);
+      this.#s.deletePrincipalsOfAccount.run(accountId);
+      const deleted = this.#s.deleteAccount.run(accountId).changes === 1;
+      this.#beforeCommit();
+      return deleted;
+    })();
+  }
+
+  async accountHasKeys(accountId: string): Promise<boolean> {
+    return this.#s.accountHasKeys.get(accountId)?.x === 1;
   }
 
   async putPrincipal(p: PrincipalRecord): Promise<void> {
@@ -457,7 +626,7 @@ export class SqliteStore implements Store {
 
   async resetKeys(): Promise<void> {
     this.#db.transaction(() => {
-      this.#db.exec("DELETE FROM aliases; DELETE FROM key_materials; DELETE FROM keys;");
+      this.#db.exec("DELETE FROM aliases; DELETE FROM grants; DELETE FROM key_materials; DELETE FROM keys;");
       this.#beforeCommit();
     })();
   }

@@ -5,7 +5,9 @@
 import { strict as assert } from "node:assert";
 import { createHash } from "node:crypto";
 import { describe, it, type TestContext } from "node:test";
+import type { GrantRecord } from "../domain/grant-record.js";
 import type { AliasRecord, KeyMaterialRecord, KeyRecord, Tag } from "../domain/key-record.js";
+import type { WrappedKey } from "../keystore/keystore.js";
 import {
   DuplicateEntry,
   RevisionConflict,
@@ -13,6 +15,7 @@ import {
   type AccountRecord,
   type PrincipalRecord,
   type Store,
+  type WrappedRef,
 } from "./store.js";
 
 export interface OpenedStore {
@@ -70,7 +73,37 @@ const ALICE = `arn:aws:iam::${ACCOUNT_A}:user/alice`;
 const ROLE_B = `arn:aws:iam::${ACCOUNT_B}:role/deployer`;
 const NEW_PRINCIPAL = `arn:aws:iam::${ACCOUNT_B}:user/bob`;
 const PROBE_PRINCIPALS = [ROOT_A, ALICE, ROLE_B, NEW_PRINCIPAL];
-const PROBE_ACCESS_KEYS = ["AKIAALICE0000000001", "AKIAALICE0000000002", "AKIAROOTA0000000001", "AKIANEW00000000000001"];
+const PROBE_ACCESS_KEYS = [
+  "AKIAALICE0000000001",
+  "AKIAALICE0000000002",
+  "AKIAROOTA0000000001",
+  "AKIAROLEB0000000001",
+  "AKIANEW00000000000001",
+];
+const ACCOUNT_C = "333333333333";
+const PROBE_ACCOUNTS = [ACCOUNT_A, ACCOUNT_B, ACCOUNT_C];
+/** Root versions of the fixtures: most secrets are under v1; one material under v2, one access key under v0. */
+const ROOT_VERSIONS = ["root-v0", "root-v1", "root-v2", "root-v9"];
+
+/** Grant ids are 64 lower-case hex, like material ids. */
+function gid(label: string): string {
+  return mid(`grant/${label}`);
+}
+const GA = gid("a");
+const GB = gid("b");
+const GC = gid("c");
+const GD = gid("d");
+const GE = gid("e");
+const NEW_GRANT = gid("new");
+/** Each fixture grant with the key it is on. */
+const PROBE_GRANTS: readonly (readonly [string, string])[] = [
+  [K1, GA],
+  [K1, GB],
+  [K1, GC],
+  [K3, GD],
+  [K4, GE],
+  [K5, NEW_GRANT],
+];
 
 function makeKey(keyId: string, over: Partial<KeyRecord> = {}): KeyRecord {
   return {
@@ -131,6 +164,20 @@ function makePrincipal(arn: string, over: Partial<PrincipalRecord> = {}): Princi
   };
 }
 
+function makeGrant(label: string, keyId: string, over: Partial<GrantRecord> = {}): GrantRecord {
+  return {
+    grantId: gid(label),
+    keyId,
+    keyAccountId: ACCOUNT_A,
+    region: REGION_1,
+    granteePrincipal: ALICE,
+    operations: ["Encrypt", "Decrypt"],
+    issuingAccount: ROOT_A,
+    createdAt: T0,
+    ...over,
+  };
+}
+
 function makeAccessKey(accessKeyId: string, principalArn: string, over: Partial<AccessKeyRecord> = {}): AccessKeyRecord {
   return {
     accessKeyId,
@@ -147,6 +194,8 @@ function makeAccessKey(accessKeyId: string, principalArn: string, over: Partial<
  * A small world: K1 and K2 in (A, us-east-1), K3 in (A, eu-west-1), K4 in (B, us-east-1); K2 is
  * pending deletion and K4 rotates (both due later); two accounts, three principals, three access
  * keys. K1 has two materials and two aliases; `alias/one` also exists in eu-west-1 (for K3).
+ * Grants: GA, GB, GC on K1, GD on K3, GE on K4 (see seedGrants). Every wrapped secret is under
+ * root-v1 except K3's second material (root-v2) and ROLE_B's access key (root-v0).
  */
 async function seed(s: Store): Promise<void> {
   await s.putAccount({ accountId: ACCOUNT_A, createdAt: T0 });
@@ -157,11 +206,17 @@ async function seed(s: Store): Promise<void> {
   await s.putAccessKey(makeAccessKey("AKIAALICE0000000001", ALICE));
   await s.putAccessKey(makeAccessKey("AKIAALICE0000000002", ALICE, { status: "Inactive" }));
   await s.putAccessKey(makeAccessKey("AKIAROOTA0000000001", ROOT_A));
+  await s.putAccessKey(
+    makeAccessKey("AKIAROLEB0000000001", ROLE_B, { secret: { rootVersion: "root-v0", blob: blob("AKIAROLEB0000000001") } }),
+  );
   await s.createKey(makeKey(K1), [makeMaterial(K1, 1), makeMaterial(K1, 2, { publicKey: blob("spki") })]);
   await s.createKey(makeKey(K2, { keyState: "PendingDeletion", deletionDate: T0 + 7 * DAY, pendingWindowDays: 7 }), [
     makeMaterial(K2, 1),
   ]);
-  await s.createKey(makeKey(K3, { region: REGION_2 }), [makeMaterial(K3, 1)]);
+  await s.createKey(makeKey(K3, { region: REGION_2 }), [
+    makeMaterial(K3, 1),
+    makeMaterial(K3, 2, { wrapped: { rootVersion: "root-v2", blob: blob(`${K3}/2`) } }),
+  ]);
   await s.createKey(
     makeKey(K4, { accountId: ACCOUNT_B, rotation: { enabled: true, periodDays: 90, nextRotationAt: T0 + 90 * DAY, onDemandCount: 0 } }),
     [makeMaterial(K4, 1)],
@@ -171,6 +226,29 @@ async function seed(s: Store): Promise<void> {
   await s.createAlias(makeAlias("alias/uno", K1));
   await s.createAlias(makeAlias("alias/two", K2));
   await s.createAlias(makeAlias("alias/one", K3, { region: REGION_2 }));
+  for (const g of SEED_GRANTS) await s.createGrant(g);
+}
+
+const SEED_GRANTS: readonly GrantRecord[] = [
+  makeGrant("a", K1, {
+    name: "first",
+    retiringPrincipal: ROLE_B,
+    constraints: { EncryptionContextSubset: { Department: "IT", "naïve": "café ☕" } },
+  }),
+  makeGrant("b", K1, { granteePrincipal: ROLE_B, operations: ["GenerateDataKey"], createdAt: T0 + 1 }),
+  makeGrant("c", K1, {
+    operations: ["Decrypt", "RetireGrant"],
+    constraints: { EncryptionContextEquals: { purpose: "test" } },
+    createdAt: T0 + 2,
+  }),
+  makeGrant("d", K3, { region: REGION_2, retiringPrincipal: ROLE_B }),
+  makeGrant("e", K4, { keyAccountId: ACCOUNT_B, granteePrincipal: ROLE_B, retiringPrincipal: ALICE, issuingAccount: `arn:aws:iam::${ACCOUNT_B}:root` }),
+];
+
+function seedGrant(grantId: string): GrantRecord {
+  const g = SEED_GRANTS.find((x) => x.grantId === grantId);
+  assert.ok(g, `no seed grant ${grantId}`);
+  return g;
 }
 
 interface Snapshot {
@@ -185,6 +263,15 @@ interface Snapshot {
   readonly principalsByArn: Readonly<Record<string, PrincipalRecord | undefined>>;
   readonly accessKeys: Readonly<Record<string, readonly AccessKeyRecord[]>>;
   readonly accessKeysById: Readonly<Record<string, AccessKeyRecord | undefined>>;
+  readonly accountsById: Readonly<Record<string, AccountRecord | undefined>>;
+  readonly accountHasKeys: Readonly<Record<string, boolean>>;
+  readonly grants: Readonly<Record<string, readonly GrantRecord[]>>;
+  readonly grantCounts: Readonly<Record<string, number>>;
+  readonly grantsById: Readonly<Record<string, GrantRecord | undefined>>;
+  readonly grantsByGrantee: Readonly<Record<string, readonly GrantRecord[]>>;
+  readonly retirable: Readonly<Record<string, readonly GrantRecord[]>>;
+  readonly wrappedNotUnder: Readonly<Record<string, readonly WrappedRef[]>>;
+  readonly wrappedUnder: Readonly<Record<string, number>>;
 }
 
 /** Everything the store holds that the fixtures can reach, read through every read method. */
@@ -213,6 +300,30 @@ async function snapshot(s: Store): Promise<Snapshot> {
   const accessKeysById: Record<string, AccessKeyRecord | undefined> = {};
   for (const id of PROBE_ACCESS_KEYS) accessKeysById[id] = await s.getAccessKey(id);
   const due = [...(await s.dueKeys(Number.MAX_SAFE_INTEGER, 1000))].sort((a, b) => (a.keyId < b.keyId ? -1 : 1));
+  const accountsById: Record<string, AccountRecord | undefined> = {};
+  const accountHasKeys: Record<string, boolean> = {};
+  for (const a of PROBE_ACCOUNTS) {
+    accountsById[a] = await s.getAccount(a);
+    accountHasKeys[a] = await s.accountHasKeys(a);
+  }
+  const grants: Record<string, readonly GrantRecord[]> = {};
+  const grantCounts: Record<string, number> = {};
+  const grantsByGrantee: Record<string, readonly GrantRecord[]> = {};
+  for (const k of PROBE_KEYS) {
+    grants[k] = (await s.listGrants(k, undefined, 1000)).items;
+    grantCounts[k] = await s.countGrants(k);
+    for (const p of PROBE_PRINCIPALS) grantsByGrantee[`${k} ${p}`] = await s.listGrantsForGrantee(k, p);
+  }
+  const grantsById: Record<string, GrantRecord | undefined> = {};
+  for (const [k, g] of PROBE_GRANTS) grantsById[g] = await s.getGrant(k, g);
+  const retirable: Record<string, readonly GrantRecord[]> = {};
+  for (const p of PROBE_PRINCIPALS) retirable[p] = (await s.listRetirableGrants(p, undefined, 1000)).items;
+  const wrappedNotUnder: Record<string, readonly WrappedRef[]> = {};
+  const wrappedUnder: Record<string, number> = {};
+  for (const v of ROOT_VERSIONS) {
+    wrappedNotUnder[v] = await s.listWrappedNotUnder(v, 1000);
+    wrappedUnder[v] = await s.countWrappedUnder(v);
+  }
   return {
     count: await s.countKeys(),
     keys,
@@ -225,6 +336,15 @@ async function snapshot(s: Store): Promise<Snapshot> {
     principalsByArn,
     accessKeys,
     accessKeysById,
+    accountsById,
+    accountHasKeys,
+    grants,
+    grantCounts,
+    grantsById,
+    grantsByGrantee,
+    retirable,
+    wrappedNotUnder,
+    wrappedUnder,
   };
 }
 
@@ -258,6 +378,23 @@ interface WriteCase {
   readonly act: (s: Store) => Promise<unknown>;
   /** Asserts that the write took effect. */
   readonly check: (s: Store) => Promise<void>;
+}
+
+/** What a root re-wrap writes in the tests. */
+const REWRAPPED: WrappedKey = { rootVersion: "root-v9", blob: blob("rewrapped under v9") };
+
+/** A reference to a fixture material as makeMaterial wrote it (under root-v1). */
+type MaterialRef = Extract<WrappedRef, { readonly kind: "material" }>;
+type AccessKeyRef = Extract<WrappedRef, { readonly kind: "access-key" }>;
+
+function materialRef(keyId: string, n: number): MaterialRef {
+  const m = makeMaterial(keyId, n);
+  return { kind: "material", keyId, materialId: m.materialId, wrapped: m.wrapped };
+}
+
+/** A reference to a fixture access key as makeAccessKey wrote it (under root-v1). */
+function accessKeyRef(accessKeyId: string): AccessKeyRef {
+  return { kind: "access-key", accessKeyId, wrapped: { rootVersion: "root-v1", blob: blob(accessKeyId) } };
 }
 
 const WRITE_CASES: readonly WriteCase[] = [
@@ -295,6 +432,8 @@ const WRITE_CASES: readonly WriteCase[] = [
       assert.equal(await s.getKey(K1), undefined);
       assert.deepEqual(await s.listKeyMaterials(K1), []);
       assert.deepEqual((await s.listAliases(ACCOUNT_A, REGION_1, K1, undefined, 100)).items, []);
+      assert.equal(await s.countGrants(K1), 0);
+      assert.equal(await s.getGrant(K1, GA), undefined);
     },
   },
   {
@@ -343,7 +482,56 @@ const WRITE_CASES: readonly WriteCase[] = [
   {
     method: "resetKeys",
     act: (s) => s.resetKeys(),
-    check: async (s) => assert.equal(await s.countKeys(), 0),
+    check: async (s) => {
+      assert.equal(await s.countKeys(), 0);
+      assert.equal(await s.countGrants(K1), 0);
+      assert.deepEqual((await s.listRetirableGrants(ROLE_B, undefined, 100)).items, []);
+    },
+  },
+  {
+    method: "createGrant",
+    act: (s) => s.createGrant(makeGrant("new", K5, { retiringPrincipal: ROLE_B })),
+    check: async (s) => {
+      assert.deepEqual(await s.getGrant(K5, NEW_GRANT), makeGrant("new", K5, { retiringPrincipal: ROLE_B }));
+      assert.equal(await s.countGrants(K5), 1);
+    },
+  },
+  {
+    method: "deleteGrant",
+    act: async (s) => assert.equal(await s.deleteGrant(K1, GA), true),
+    check: async (s) => {
+      assert.equal(await s.getGrant(K1, GA), undefined);
+      assert.equal(await s.countGrants(K1), 2);
+    },
+  },
+  {
+    method: "replaceWrapped (material)",
+    act: async (s) => assert.equal(await s.replaceWrapped(materialRef(K1, 1), REWRAPPED), true),
+    check: async (s) => {
+      assert.deepEqual((await s.getKeyMaterial(K1, mid(`${K1}/1`)))?.wrapped, REWRAPPED);
+      assert.equal(await s.countWrappedUnder("root-v9"), 1);
+    },
+  },
+  {
+    method: "replaceWrapped (access key)",
+    act: async (s) => assert.equal(await s.replaceWrapped(accessKeyRef("AKIAALICE0000000002"), REWRAPPED), true),
+    check: async (s) => {
+      assert.deepEqual(
+        await s.getAccessKey("AKIAALICE0000000002"),
+        makeAccessKey("AKIAALICE0000000002", ALICE, { status: "Inactive", secret: REWRAPPED }),
+      );
+    },
+  },
+  {
+    method: "deleteAccount",
+    act: async (s) => assert.equal(await s.deleteAccount(ACCOUNT_A), true),
+    check: async (s) => {
+      assert.equal(await s.getAccount(ACCOUNT_A), undefined);
+      assert.deepEqual(await s.listPrincipals(ACCOUNT_A), []);
+      assert.equal(await s.getAccessKey("AKIAALICE0000000001"), undefined);
+      assert.ok(await s.getAccessKey("AKIAROLEB0000000001"));
+      assert.equal(await s.accountHasKeys(ACCOUNT_A), true);
+    },
   },
 ];
 
@@ -971,9 +1159,519 @@ export function runStoreContract(name: string, open: () => Promise<OpenedStore>)
       );
     });
 
+    describe("grants", () => {
+      it(
+        "createGrant stores a grant that getGrant returns, optional fields present or absent exactly as written",
+        test(async ({ store: s }) => {
+          const full = makeGrant("full", K1, {
+            name: "naïve \"quoted\" ☕",
+            retiringPrincipal: ROLE_B,
+            operations: ["Decrypt", "GenerateDataKey", "RetireGrant"],
+            constraints: {
+              EncryptionContextSubset: { Department: "IT", "ünïcødé": "値", empty: "" },
+              EncryptionContextEquals: { a: "b" },
+            },
+            createdAt: T0 + 0.5,
+          });
+          const bare = makeGrant("bare", K1, { operations: [] });
+          await s.createGrant(full);
+          await s.createGrant(bare);
+          assert.deepEqual(await s.getGrant(K1, full.grantId), full);
+          const got = await s.getGrant(K1, bare.grantId);
+          assert.deepEqual(got, bare);
+          for (const opt of ["name", "retiringPrincipal", "constraints"]) {
+            assert.equal(got !== undefined && opt in got, false, `${opt} is absent, not undefined`);
+          }
+          assert.equal(await s.getGrant(K2, full.grantId), undefined, "a grant is found only under its own key");
+          assert.equal(await s.getGrant(K1, gid("nope")), undefined);
+        }),
+      );
+
+      it(
+        "createGrant with an existing grant id raises DuplicateEntry and changes nothing, on the same key or another",
+        test(async ({ store: s }) => {
+          await seed(s);
+          const before = await snapshot(s);
+          await assert.rejects(s.createGrant(makeGrant("a", K1, { granteePrincipal: ROLE_B })), DuplicateEntry);
+          await assert.rejects(s.createGrant(makeGrant("a", K5, { retiringPrincipal: ALICE })), DuplicateEntry);
+          assert.deepEqual(await snapshot(s), before);
+        }),
+      );
+
+      it(
+        "listGrants pages one key's grants by grant id, next only while more remain",
+        test(async ({ store: s }) => {
+          const labels = ["g5", "g1", "g4", "g2", "g3"];
+          for (const l of labels) await s.createGrant(makeGrant(l, K1));
+          await s.createGrant(makeGrant("other1", K2));
+          await s.createGrant(makeGrant("other2", K2));
+          const expected = labels.map(gid).sort();
+          const got: string[] = [];
+          let after: string | undefined;
+          let pages = 0;
+          for (;;) {
+            const p = await s.listGrants(K1, after, 2);
+            assert.ok(++pages <= 4, "paging terminates");
+            assert.ok(p.items.every((g) => g.keyId === K1));
+            got.push(...p.items.map((g) => g.grantId));
+            if (p.next === undefined) {
+              assert.equal("next" in p, false, "next is absent, not undefined");
+              break;
+            }
+            assert.equal(p.items.length, 2, "a page with a next position is full");
+            after = p.next;
+          }
+          assert.deepEqual(got, expected);
+          assert.equal(pages, 3);
+          const exact = await s.listGrants(K1, undefined, 5);
+          assert.deepEqual(exact.items.map((g) => g.grantId), expected);
+          assert.equal("next" in exact, false);
+          assert.deepEqual((await s.listGrants(K1, expected[2], 100)).items.map((g) => g.grantId), expected.slice(3));
+          assert.deepEqual(await s.listGrants(K1, expected[4], 100), { items: [] });
+          assert.deepEqual((await s.listGrants(K2, undefined, 100)).items.map((g) => g.grantId), [gid("other1"), gid("other2")].sort());
+          assert.deepEqual(await s.listGrants(K3, undefined, 100), { items: [] });
+          const firstLabel = labels.find((l) => gid(l) === expected[0]) ?? "";
+          assert.deepEqual((await s.listGrants(K1, undefined, 1)).items, [makeGrant(firstLabel, K1)], "whole records are returned");
+        }),
+      );
+
+      it(
+        "listGrantsForGrantee returns every grant of that key for exactly that grantee, ordered by grant id, unpaged",
+        test(async ({ store: s }) => {
+          const labels = Array.from({ length: 60 }, (_, i) => `alice-${i}`);
+          for (const l of labels) await s.createGrant(makeGrant(l, K1));
+          const mine = labels.map(gid).sort();
+          await s.createGrant(makeGrant("bob", K1, { granteePrincipal: ROLE_B }));
+          await s.createGrant(makeGrant("alice-on-k2", K2));
+          await s.createGrant(makeGrant("prefix", K1, { granteePrincipal: `${ALICE}2` }));
+          await s.createGrant(makeGrant("case", K1, { granteePrincipal: ALICE.toUpperCase() }));
+          await s.createGrant(makeGrant("root", K1, { granteePrincipal: ROOT_A }));
+          const got = await s.listGrantsForGrantee(K1, ALICE);
+          assert.deepEqual(got.map((g) => g.grantId), mine);
+          assert.deepEqual(got[0], makeGrant(labels.find((l) => gid(l) === mine[0]) ?? "", K1), "whole records are returned");
+          assert.deepEqual((await s.listGrantsForGrantee(K1, ROLE_B)).map((g) => g.grantId), [gid("bob")]);
+          assert.deepEqual((await s.listGrantsForGrantee(K1, ROOT_A)).map((g) => g.grantId), [gid("root")]);
+          assert.deepEqual((await s.listGrantsForGrantee(K2, ALICE)).map((g) => g.grantId), [gid("alice-on-k2")]);
+          assert.deepEqual(await s.listGrantsForGrantee(K2, ROLE_B), []);
+          assert.deepEqual(await s.listGrantsForGrantee(K3, ALICE), []);
+        }),
+      );
+
+      it(
+        "listRetirableGrants pages one retiring principal's grants across keys, ordered by key id then grant id",
+        test(async ({ store: s }) => {
+          // Grant ids chosen so that grant-id order and (key, grant) order disagree.
+          const specs: readonly (readonly [string, string])[] = [
+            ["r1", K3],
+            ["r2", K1],
+            ["r3", K2],
+            ["r4", K1],
+            ["r5", K3],
+            ["r6", K1],
+            ["r7", K5],
+          ];
+          for (const [l, k] of specs) await s.createGrant(makeGrant(l, k, { retiringPrincipal: ROLE_B }));
+          await s.createGrant(makeGrant("not-retirable", K1));
+          await s.createGrant(makeGrant("by-alice", K1, { retiringPrincipal: ALICE }));
+          await s.createGrant(makeGrant("by-prefix", K2, { retiringPrincipal: `${ROLE_B}x` }));
+          const expected = specs
+            .map(([l, k]) => [k, gid(l)] as const)
+            .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] < b[1] ? -1 : 1))
+            .map(([, g]) => g);
+          assert.notDeepEqual(expected, [...expected].sort(), "the fixture really orders by key first");
+          for (const limit of [1, 2, 3, 7, 100]) {
+            const got: string[] = [];
+            let after: string | undefined;
+            let pages = 0;
+            for (;;) {
+              const p = await s.listRetirableGrants(ROLE_B, after, limit);
+              assert.ok(++pages <= expected.length + 1, "paging terminates");
+              assert.ok(p.items.length <= limit);
+              got.push(...p.items.map((g) => g.grantId));
+              if (p.next === undefined) {
+                assert.equal("next" in p, false, "next is absent, not undefined");
+                break;
+              }
+              assert.equal(p.items.length, limit, "a page with a next position is full");
+              assert.equal(typeof p.next, "string");
+              after = p.next;
+            }
+            assert.deepEqual(got, expected, `limit ${limit}`);
+            assert.equal(pages, Math.max(1, Math.ceil(expected.length / limit)), `limit ${limit}`);
+          }
+          const first = await s.listRetirableGrants(ROLE_B, undefined, 1);
+          const [firstLabel, firstKey] = specs.find(([l]) => gid(l) === expected[0]) ?? ["", ""];
+          assert.deepEqual(first.items, [makeGrant(firstLabel, firstKey, { retiringPrincipal: ROLE_B })], "whole records are returned");
+          assert.deepEqual((await s.listRetirableGrants(ALICE, undefined, 10)).items.map((g) => g.grantId), [gid("by-alice")]);
+          assert.deepEqual(await s.listRetirableGrants(ROOT_A, undefined, 10), { items: [] });
+        }),
+      );
+
+      it(
+        "a listRetirableGrants position stays valid when grants are deleted or added between pages",
+        test(async ({ store: s }) => {
+          for (const [l, k] of [
+            ["p1", K1],
+            ["p2", K1],
+            ["p3", K2],
+            ["p4", K3],
+          ] as const) {
+            await s.createGrant(makeGrant(l, k, { retiringPrincipal: ROLE_B }));
+          }
+          const all = (await s.listRetirableGrants(ROLE_B, undefined, 100)).items;
+          assert.equal(all.length, 4);
+          const p1 = await s.listRetirableGrants(ROLE_B, undefined, 2);
+          assert.deepEqual(p1.items, all.slice(0, 2));
+          assert.ok(p1.next !== undefined);
+          const last = all[1];
+          assert.ok(last);
+          assert.equal(await s.deleteGrant(last.keyId, last.grantId), true);
+          const p2 = await s.listRetirableGrants(ROLE_B, p1.next, 2);
+          assert.deepEqual(p2.items, all.slice(2, 4), "resumes after the deleted grant's position");
+          assert.equal(p2.next, undefined);
+          await s.createGrant(makeGrant("p5", K5, { retiringPrincipal: ROLE_B }));
+          const p3 = await s.listRetirableGrants(ROLE_B, p1.next, 10);
+          assert.deepEqual(p3.items.map((g) => g.grantId), [...all.slice(2, 4).map((g) => g.grantId), gid("p5")]);
+        }),
+      );
+
+      it(
+        "deleteGrant removes one grant of one key and returns true once, then false",
+        test(async ({ store: s }) => {
+          await seed(s);
+          const before = await snapshot(s);
+          assert.equal(await s.deleteGrant(K5, GA), false, "the key id must match");
+          assert.equal(await s.deleteGrant(K1, gid("nope")), false);
+          assert.deepEqual(await snapshot(s), before);
+          assert.equal(await s.deleteGrant(K1, GA), true);
+          assert.equal(await s.getGrant(K1, GA), undefined);
+          assert.equal(await s.deleteGrant(K1, GA), false);
+          assert.deepEqual((await s.listGrants(K1, undefined, 100)).items.map((g) => g.grantId), [GB, GC].sort());
+          assert.deepEqual((await s.listRetirableGrants(ROLE_B, undefined, 100)).items, [seedGrant(GD)]);
+          assert.deepEqual(await s.listGrantsForGrantee(K1, ALICE), [seedGrant(GC)]);
+          assert.deepEqual(await s.getGrant(K3, GD), seedGrant(GD));
+          await s.createGrant(makeGrant("a", K5));
+          assert.deepEqual(await s.getGrant(K5, GA), makeGrant("a", K5), "a deleted grant's id can be used again");
+        }),
+      );
+
+      it(
+        "countGrants counts the grants of one key",
+        test(async ({ store: s }) => {
+          assert.equal(await s.countGrants(K1), 0);
+          await seed(s);
+          assert.equal(await s.countGrants(K1), 3);
+          assert.equal(await s.countGrants(K3), 1);
+          assert.equal(await s.countGrants(K5), 0);
+          assert.equal(await s.countGrants(NEW_KEY), 0);
+          await s.deleteGrant(K1, GB);
+          assert.equal(await s.countGrants(K1), 2);
+        }),
+      );
+
+      it(
+        "deleteKey removes the key's grants and no other key's, and their ids can be used again",
+        test(async ({ store: s }) => {
+          await seed(s);
+          const before = await snapshot(s);
+          await s.deleteKey(K1);
+          assert.deepEqual(await s.listGrants(K1, undefined, 100), { items: [] });
+          assert.equal(await s.countGrants(K1), 0);
+          for (const g of [GA, GB, GC]) assert.equal(await s.getGrant(K1, g), undefined);
+          assert.deepEqual(await s.listGrantsForGrantee(K1, ALICE), []);
+          assert.deepEqual((await s.listRetirableGrants(ROLE_B, undefined, 100)).items, [seedGrant(GD)]);
+          const after = await snapshot(s);
+          for (const k of [K2, K3, K4, K5]) assert.deepEqual(after.grants[k], before.grants[k]);
+          assert.deepEqual(after.retirable[ALICE], before.retirable[ALICE]);
+          await s.createGrant(makeGrant("a", K5));
+          assert.deepEqual(await s.getGrant(K5, GA), makeGrant("a", K5));
+        }),
+      );
+    });
+
+    describe("root re-wrap", () => {
+      /** What a ref to a stored material or access key looks like, for comparisons. */
+      const mref = (keyId: string, n: number, wrapped: WrappedKey): WrappedRef => ({
+        kind: "material",
+        keyId,
+        materialId: mid(`${keyId}/${n}`),
+        wrapped,
+      });
+      const aref = (accessKeyId: string, wrapped: WrappedKey): WrappedRef => ({ kind: "access-key", accessKeyId, wrapped });
+      const w = (rootVersion: string, label: string): WrappedKey => ({ rootVersion, blob: blob(label) });
+
+      it(
+        "listWrappedNotUnder lists materials, then access keys, not under the version, each ordered by (root version, id)",
+        test(async ({ store: s }) => {
+          await s.createKey(makeKey(K2), [
+            makeMaterial(K2, 1, { wrapped: w("root-v3", "k2/1") }),
+            makeMaterial(K2, 2, { wrapped: w("root-v1", "k2/2") }),
+            makeMaterial(K2, 3, { wrapped: w("root-v2", "k2/3") }),
+          ]);
+          await s.createKey(makeKey(K1), [
+            makeMaterial(K1, 1, { wrapped: w("root-v1", "k1/1") }),
+            makeMaterial(K1, 2, { wrapped: w("root-v0", "k1/2"), publicKey: blob("spki") }),
+          ]);
+          await s.createKey(makeKey(K3), []);
+          await s.putAccessKey(makeAccessKey("AKIAC", ALICE, { secret: w("root-v3", "akc") }));
+          await s.putAccessKey(makeAccessKey("AKIAA", ALICE, { secret: w("root-v2", "aka") }));
+          await s.putAccessKey(makeAccessKey("AKIAB", ROOT_A, { secret: w("root-v1", "akb") }));
+          await s.putAccessKey(makeAccessKey("AKIAD", ROOT_A, { secret: w("root-v1", "akd") }));
+          const byId = (refs: readonly WrappedRef[]): (readonly [string, WrappedRef])[] =>
+            refs.map((r) => [r.kind === "material" ? `${r.keyId}/${r.materialId}` : r.accessKeyId, r] as const);
+          const materialsNotV2 = [
+            mref(K1, 2, w("root-v0", "k1/2")),
+            mref(K1, 1, w("root-v1", "k1/1")),
+            mref(K2, 2, w("root-v1", "k2/2")),
+            mref(K2, 1, w("root-v3", "k2/1")),
+          ];
+          // Within one root version, materials are ordered by key id then material id.
+          materialsNotV2.sort((a, b) => {
+            const ka = byId([a])[0]?.[0] ?? "";
+            const kb = byId([b])[0]?.[0] ?? "";
+            return a.wrapped.rootVersion < b.wrapped.rootVersion ? -1 : a.wrapped.rootVersion > b.wrapped.rootVersion ? 1 : ka < kb ? -1 : 1;
+          });
+          const accessKeysNotV2 = [aref("AKIAB", w("root-v1", "akb")), aref("AKIAD", w("root-v1", "akd")), aref("AKIAC", w("root-v3", "akc"))];
+          const all = await s.listWrappedNotUnder("root-v2", 100);
+          assert.deepEqual(all, [...materialsNotV2, ...accessKeysNotV2]);
+          for (const r of all) assert.ok(Buffer.isBuffer(r.wrapped.blob));
+          assert.deepEqual(await s.listWrappedNotUnder("root-v2", 3), materialsNotV2.slice(0, 3));
+          assert.deepEqual(await s.listWrappedNotUnder("root-v2", 5), [...materialsNotV2, ...accessKeysNotV2.slice(0, 1)]);
+          assert.deepEqual(await s.listWrappedNotUnder("root-v2", 0), []);
+          assert.deepEqual(
+            (await s.listWrappedNotUnder("root-v1", 100)).map((r) => r.wrapped.rootVersion),
+            ["root-v0", "root-v2", "root-v3", "root-v2", "root-v3"],
+          );
+          assert.equal((await s.listWrappedNotUnder("root-v9", 100)).length, 9, "every secret when none is under the version");
+          assert.deepEqual(await s.listWrappedNotUnder("root-v9", 100).then((r) => r.slice(0, 1)), [mref(K1, 2, w("root-v0", "k1/2"))]);
+          for (const v of ["", "root-v0", "root-v1", "root-v2", "root-v3", "root-v9"]) {
+            const full = await s.listWrappedNotUnder(v, 100);
+            assert.ok(full.every((r) => r.wrapped.rootVersion !== v));
+            for (let n = 0; n <= full.length + 1; n++) {
+              assert.deepEqual(await s.listWrappedNotUnder(v, n), full.slice(0, n), `not under ${v}, limit ${n}: a prefix of the whole list`);
+            }
+          }
+        }),
+      );
+
+      it(
+        "countWrappedUnder counts the materials and access keys under one version",
+        test(async ({ store: s }) => {
+          assert.equal(await s.countWrappedUnder("root-v1"), 0);
+          await seed(s);
+          assert.equal(await s.countWrappedUnder("root-v1"), 9, "6 materials and 3 access keys");
+          assert.equal(await s.countWrappedUnder("root-v2"), 1);
+          assert.equal(await s.countWrappedUnder("root-v0"), 1);
+          assert.equal(await s.countWrappedUnder("root-v"), 0);
+          assert.equal(await s.countWrappedUnder(""), 0);
+          await s.deleteKey(K1);
+          assert.equal(await s.countWrappedUnder("root-v1"), 7);
+          await s.deleteAccessKey("AKIAROLEB0000000001");
+          assert.equal(await s.countWrappedUnder("root-v0"), 0);
+        }),
+      );
+
+      it(
+        "re-wrapping each batch and asking again visits every wrapped secret once, then finds none; keys and access keys are otherwise unchanged",
+        test(async ({ store: s }) => {
+          await seed(s);
+          const total = (await s.listWrappedNotUnder("root-v9", 1000)).length;
+          assert.equal(total, 11);
+          const keysBefore = (await snapshot(s)).keysById;
+          const seen = new Set<string>();
+          let batches = 0;
+          for (;;) {
+            const batch = await s.listWrappedNotUnder("root-v9", 3);
+            if (batch.length === 0) break;
+            assert.ok(++batches <= 4, "the walk terminates");
+            for (const r of batch) {
+              const id = r.kind === "material" ? `${r.keyId}/${r.materialId}` : r.accessKeyId;
+              assert.equal(seen.has(id), false, `${id} listed again after it was re-wrapped`);
+              seen.add(id);
+              const next: WrappedKey = { rootVersion: "root-v9", blob: Buffer.concat([Buffer.from("v9:"), r.wrapped.blob]) };
+              assert.equal(await s.replaceWrapped(r, next), true);
+            }
+          }
+          assert.equal(seen.size, total);
+          assert.equal(await s.countWrappedUnder("root-v9"), total);
+          for (const v of ["root-v0", "root-v1", "root-v2"]) assert.equal(await s.countWrappedUnder(v), 0);
+          assert.deepEqual(await s.getKeyMaterial(K1, mid(`${K1}/2`)), {
+            ...makeMaterial(K1, 2, { publicKey: blob("spki") }),
+            wrapped: { rootVersion: "root-v9", blob: Buffer.concat([Buffer.from("v9:"), blob(`${K1}/2`)]) },
+          });
+          assert.deepEqual(
+            await s.getAccessKey("AKIAALICE0000000002"),
+            makeAccessKey("AKIAALICE0000000002", ALICE, {
+              status: "Inactive",
+              secret: { rootVersion: "root-v9", blob: Buffer.concat([Buffer.from("v9:"), blob("AKIAALICE0000000002")]) },
+            }),
+          );
+          assert.deepEqual((await snapshot(s)).keysById, keysBefore, "re-wrapping does not touch key records or revisions");
+        }),
+      );
+
+      it(
+        "replaceWrapped is a compare-and-swap on root version and blob: it returns false and changes nothing when either differs",
+        test(async ({ store: s }) => {
+          await seed(s);
+          const before = await snapshot(s);
+          const m = materialRef(K1, 1);
+          const a = accessKeyRef("AKIAALICE0000000001");
+          const lastByteFlipped = (x: WrappedKey): WrappedKey => {
+            const b = Buffer.from(x.blob);
+            b[b.length - 1] = (b[b.length - 1] ?? 0) ^ 1;
+            return { rootVersion: x.rootVersion, blob: b };
+          };
+          for (const stale of [
+            { ...m, wrapped: { rootVersion: "root-v0", blob: m.wrapped.blob } },
+            { ...m, wrapped: lastByteFlipped(m.wrapped) },
+            { ...m, wrapped: { rootVersion: "root-v1", blob: m.wrapped.blob.subarray(0, 10) } },
+            { ...m, wrapped: { rootVersion: "root-v1", blob: Buffer.alloc(0) } },
+            { ...m, keyId: K5 },
+            { ...m, materialId: mid("no such material") },
+            { ...a, wrapped: { rootVersion: "root-v2", blob: a.wrapped.blob } },
+            { ...a, wrapped: lastByteFlipped(a.wrapped) },
+            { ...a, accessKeyId: "AKIANOPE" },
+          ] satisfies WrappedRef[]) {
+            assert.equal(await s.replaceWrapped(stale, REWRAPPED), false, JSON.stringify(stale).slice(0, 120));
+          }
+          assert.deepEqual(await snapshot(s), before);
+          assert.equal(await s.replaceWrapped(m, REWRAPPED), true);
+          assert.equal(await s.replaceWrapped(m, { rootVersion: "root-v8", blob: blob("again") }), false, "the old ref no longer matches");
+          assert.deepEqual((await s.getKeyMaterial(K1, m.materialId))?.wrapped, REWRAPPED);
+          assert.equal(await s.replaceWrapped({ ...m, wrapped: REWRAPPED }, m.wrapped), true, "the new value is what matches now");
+          assert.deepEqual(await snapshot(s), before);
+        }),
+      );
+
+      it(
+        "replaceWrapped of a secret that was replaced, removed or deleted meanwhile returns false and creates nothing",
+        test(async ({ store: s }) => {
+          await seed(s);
+          const gone1 = materialRef(K1, 1);
+          await s.updateKey({ key: makeKey(K1), expectedRevision: 1, removeMaterialIds: [gone1.materialId] });
+          assert.equal(await s.replaceWrapped(gone1, REWRAPPED), false);
+          assert.equal(await s.getKeyMaterial(K1, gone1.materialId), undefined);
+          const gone2 = materialRef(K5, 1);
+          await s.deleteKey(K5);
+          assert.equal(await s.replaceWrapped(gone2, REWRAPPED), false);
+          assert.deepEqual(await s.listKeyMaterials(K5), []);
+          const replacedAk = accessKeyRef("AKIAALICE0000000001");
+          const fresh = makeAccessKey("AKIAALICE0000000001", ALICE, { secret: { rootVersion: "root-v1", blob: blob("a new secret") } });
+          await s.putAccessKey(fresh);
+          assert.equal(await s.replaceWrapped(replacedAk, REWRAPPED), false);
+          assert.deepEqual(await s.getAccessKey("AKIAALICE0000000001"), fresh);
+          const deletedAk = accessKeyRef("AKIAROOTA0000000001");
+          await s.deleteAccessKey("AKIAROOTA0000000001");
+          assert.equal(await s.replaceWrapped(deletedAk, REWRAPPED), false);
+          assert.equal(await s.getAccessKey("AKIAROOTA0000000001"), undefined);
+          assert.equal(await s.countWrappedUnder("root-v9"), 0);
+        }),
+      );
+
+      it(
+        "of two concurrent replaceWrapped from the same ref exactly one wins",
+        test(async ({ store: s }) => {
+          await seed(s);
+          for (const ref of [materialRef(K1, 2), accessKeyRef("AKIAALICE0000000001")]) {
+            const left: WrappedKey = { rootVersion: "root-v9", blob: blob("left") };
+            const right: WrappedKey = { rootVersion: "root-v9", blob: blob("right") };
+            const results = await Promise.all([s.replaceWrapped(ref, left), s.replaceWrapped(ref, right)]);
+            assert.equal(results.filter((r) => r).length, 1);
+            const stored =
+              ref.kind === "material" ? (await s.getKeyMaterial(ref.keyId, ref.materialId))?.wrapped : (await s.getAccessKey(ref.accessKeyId))?.secret;
+            assert.deepEqual(stored, results[0] === true ? left : right);
+          }
+        }),
+      );
+
+      it(
+        "replaceWrapped matches an empty blob exactly",
+        test(async ({ store: s }) => {
+          const empty: WrappedKey = { rootVersion: "root-v1", blob: Buffer.alloc(0) };
+          await s.createKey(makeKey(K1), [makeMaterial(K1, 1, { wrapped: empty })]);
+          const ref: WrappedRef = { kind: "material", keyId: K1, materialId: mid(`${K1}/1`), wrapped: empty };
+          assert.equal(await s.replaceWrapped({ ...ref, wrapped: { rootVersion: "root-v1", blob: Buffer.from([0]) } }, REWRAPPED), false);
+          assert.deepEqual(await s.listWrappedNotUnder("root-v9", 10), [ref]);
+          assert.equal(await s.replaceWrapped(ref, REWRAPPED), true);
+          assert.deepEqual((await s.getKeyMaterial(K1, ref.materialId))?.wrapped, REWRAPPED);
+        }),
+      );
+    });
+
+    describe("accounts", () => {
+      it(
+        "deleteAccount removes the account, its principals and their access keys, and no keys, aliases, grants or other accounts",
+        test(async ({ store: s }) => {
+          await seed(s);
+          const ghost = `arn:aws:iam::${ACCOUNT_A}:user/ghost`;
+          await s.putAccessKey(makeAccessKey("AKIAGHOST", ghost));
+          const before = await snapshot(s);
+          assert.equal(await s.deleteAccount(ACCOUNT_A), true);
+          assert.equal(await s.getAccount(ACCOUNT_A), undefined);
+          assert.deepEqual(await s.listAccounts(), [{ accountId: ACCOUNT_B, createdAt: T0 + 1 }]);
+          assert.deepEqual(await s.listPrincipals(ACCOUNT_A), []);
+          for (const arn of [ROOT_A, ALICE]) {
+            assert.equal(await s.getPrincipal(arn), undefined);
+            assert.deepEqual(await s.listAccessKeys(arn), []);
+          }
+          for (const id of ["AKIAALICE0000000001", "AKIAALICE0000000002", "AKIAROOTA0000000001"]) {
+            assert.equal(await s.getAccessKey(id), undefined);
+          }
+          assert.equal(await s.getAccessKey("AKIAGHOST"), undefined, "an access key recorded under the account goes too");
+          const after = await snapshot(s);
+          assert.deepEqual(after.principals[ACCOUNT_B], before.principals[ACCOUNT_B]);
+          assert.deepEqual(after.accessKeys[ROLE_B], before.accessKeys[ROLE_B]);
+          assert.deepEqual(after.keys, before.keys);
+          assert.deepEqual(after.keysById, before.keysById);
+          assert.deepEqual(after.materials, before.materials);
+          assert.deepEqual(after.aliases, before.aliases);
+          assert.deepEqual(after.grants, before.grants);
+          assert.deepEqual(after.retirable, before.retirable);
+          assert.deepEqual(after.accountHasKeys, before.accountHasKeys);
+          assert.equal(await s.deleteAccount(ACCOUNT_A), false);
+          await s.putAccount({ accountId: ACCOUNT_A, createdAt: T0 + 9 });
+          assert.deepEqual(await s.listPrincipals(ACCOUNT_A), [], "a re-created account starts empty");
+        }),
+      );
+
+      it(
+        "deleteAccount of an unknown account returns false and changes nothing",
+        test(async ({ store: s }) => {
+          await seed(s);
+          const before = await snapshot(s);
+          assert.equal(await s.deleteAccount(ACCOUNT_C), false);
+          assert.deepEqual(await snapshot(s), before);
+        }),
+      );
+
+      it(
+        "accountHasKeys is true while the account has a key in any region and any state",
+        test(async ({ store: s }) => {
+          assert.equal(await s.accountHasKeys(ACCOUNT_A), false);
+          await s.putAccount({ accountId: ACCOUNT_B, createdAt: T0 });
+          assert.equal(await s.accountHasKeys(ACCOUNT_B), false);
+          await s.createKey(
+            makeKey(K1, { accountId: ACCOUNT_B, region: REGION_2, keyState: "PendingDeletion", deletionDate: T0 + DAY, pendingWindowDays: 7 }),
+            [],
+          );
+          assert.equal(await s.accountHasKeys(ACCOUNT_B), true);
+          assert.equal(await s.accountHasKeys(ACCOUNT_A), false);
+          assert.equal(await s.accountHasKeys("22222222222"), false, "no prefix match");
+          await s.deleteKey(K1);
+          assert.equal(await s.accountHasKeys(ACCOUNT_B), false);
+          await seed(s);
+          assert.equal(await s.accountHasKeys(ACCOUNT_A), true);
+          assert.equal(await s.accountHasKeys(ACCOUNT_B), true);
+          await s.resetKeys();
+          assert.equal(await s.accountHasKeys(ACCOUNT_A), false);
+        }),
+      );
+    });
+
     describe("resetKeys, copies and durability", () => {
       it(
-        "resetKeys removes every key, material and alias and keeps accounts, principals and access keys",
+        "resetKeys removes every key, material, alias and grant and keeps accounts, principals and access keys",
         test(async ({ store: s }) => {
           await seed(s);
           const before = await snapshot(s);
@@ -985,12 +1683,21 @@ export function runStoreContract(name: string, open: () => Promise<OpenedStore>)
           for (const m of Object.values(after.materials)) assert.deepEqual(m, []);
           assert.equal(await s.getKeyMaterial(K1, mid(`${K1}/1`)), undefined);
           assert.deepEqual(after.due, []);
+          for (const g of Object.values(after.grants)) assert.deepEqual(g, []);
+          for (const n of Object.values(after.grantCounts)) assert.equal(n, 0);
+          for (const g of Object.values(after.grantsById)) assert.equal(g, undefined);
+          for (const g of Object.values(after.retirable)) assert.deepEqual(g, []);
+          for (const g of Object.values(after.grantsByGrantee)) assert.deepEqual(g, []);
           assert.deepEqual(after.accounts, before.accounts);
           assert.deepEqual(after.principals, before.principals);
           assert.deepEqual(after.accessKeys, before.accessKeys);
+          assert.deepEqual(after.wrappedNotUnder["root-v1"], before.wrappedNotUnder["root-v1"]?.filter((r) => r.kind === "access-key"));
+          assert.equal(after.wrappedUnder["root-v1"], 3, "only the access keys' secrets remain");
           await s.createKey(makeKey(K1), [makeMaterial(K1, 1)]);
           await s.createAlias(makeAlias("alias/one", K1));
+          await s.createGrant(seedGrant(GA));
           assert.equal(await s.countKeys(), 1, "the store is usable after a reset");
+          assert.equal(await s.countGrants(K1), 1);
         }),
       );
 
@@ -1033,6 +1740,19 @@ export function runStoreContract(name: string, open: () => Promise<OpenedStore>)
           (ak as { status: string }).status = "Inactive";
           const aks = await s.listAccessKeys(ALICE);
           aks[0]?.secret.blob.fill(0);
+          const g = await s.getGrant(K1, GA);
+          (g?.operations as string[]).push("Sign");
+          ((g?.constraints?.EncryptionContextSubset ?? {}) as Record<string, string>)["Department"] = "HR";
+          const gs = (await s.listGrants(K1, undefined, 10)).items;
+          (gs[0] as { granteePrincipal: string }).granteePrincipal = ROOT_A;
+          (gs[0]?.operations as string[]).length = 0;
+          const gg = await s.listGrantsForGrantee(K1, ALICE);
+          (gg[0] as { retiringPrincipal: string }).retiringPrincipal = ROOT_A;
+          const rg = (await s.listRetirableGrants(ROLE_B, undefined, 10)).items;
+          (rg[0] as { keyId: string }).keyId = K5;
+          const wr = await s.listWrappedNotUnder("root-v9", 100);
+          for (const r of wr) r.wrapped.blob.fill(0);
+          (wr[0]?.wrapped as { rootVersion: string }).rootVersion = "root-v9";
           assert.deepEqual(await snapshot(s), before);
           assert.equal((await s.getKey(K5))?.description, "v2");
         }),
@@ -1061,11 +1781,30 @@ export function runStoreContract(name: string, open: () => Promise<OpenedStore>)
           const ak = makeAccessKey("AKIA1", ALICE);
           await s.putAccessKey(ak);
           ak.secret.blob.fill(0);
+          const grant = makeGrant("g", K1, { constraints: { EncryptionContextEquals: { a: "b" } } });
+          await s.createGrant(grant);
+          (grant.operations as string[]).push("Sign");
+          ((grant.constraints?.EncryptionContextEquals ?? {}) as Record<string, string>)["a"] = "evil";
+          const rewrapped: WrappedKey = { rootVersion: "root-v2", blob: blob("rewrapped") };
+          assert.equal(await s.replaceWrapped(materialRef(K1, 2), rewrapped), true);
+          rewrapped.blob.fill(0);
+          const akNext: WrappedKey = { rootVersion: "root-v2", blob: blob("ak rewrapped") };
+          const akRef = accessKeyRef("AKIA1");
+          assert.equal(await s.replaceWrapped(akRef, akNext), true);
+          akNext.blob.fill(0);
+          akRef.wrapped.blob.fill(0);
           assert.deepEqual(await s.getKey(K1), { ...makeKey(K1, { description: "v2" }), revision: 2 });
-          assert.deepEqual(await s.listKeyMaterials(K1), [makeMaterial(K1, 1, { publicKey: blob("spki") }), makeMaterial(K1, 2)]);
+          assert.deepEqual(await s.listKeyMaterials(K1), [
+            makeMaterial(K1, 1, { publicKey: blob("spki") }),
+            makeMaterial(K1, 2, { wrapped: { rootVersion: "root-v2", blob: blob("rewrapped") } }),
+          ]);
           assert.deepEqual(await s.getAlias(ACCOUNT_A, REGION_1, "alias/one"), makeAlias("alias/one", K1));
           assert.deepEqual(await s.getPrincipal(ALICE), makePrincipal(ALICE));
-          assert.deepEqual(await s.getAccessKey("AKIA1"), makeAccessKey("AKIA1", ALICE));
+          assert.deepEqual(
+            await s.getAccessKey("AKIA1"),
+            makeAccessKey("AKIA1", ALICE, { secret: { rootVersion: "root-v2", blob: blob("ak rewrapped") } }),
+          );
+          assert.deepEqual(await s.getGrant(K1, gid("g")), makeGrant("g", K1, { constraints: { EncryptionContextEquals: { a: "b" } } }));
         }),
       );
 
@@ -1085,9 +1824,23 @@ export function runStoreContract(name: string, open: () => Promise<OpenedStore>)
           });
           await h.store.updateAlias(makeAlias("alias/uno", K5, { updatedAt: T0 + DAY }));
           await h.store.deleteAccessKey("AKIAALICE0000000002");
+          await h.store.deleteGrant(K1, GB);
+          await h.store.createGrant(makeGrant("new", K5, { name: "after seed", retiringPrincipal: ROOT_A }));
+          assert.equal(await h.store.replaceWrapped(materialRef(K1, 2), REWRAPPED), true);
+          assert.equal(await h.store.replaceWrapped(accessKeyRef("AKIAROOTA0000000001"), REWRAPPED), true);
+          assert.equal(await h.store.deleteAccount(ACCOUNT_B), true);
           const before = await snapshot(h.store);
           await h.reopen();
           assert.deepEqual(await snapshot(h.store), before);
+          assert.equal(await h.store.getGrant(K1, GB), undefined);
+          assert.deepEqual(await h.store.getGrant(K5, NEW_GRANT), makeGrant("new", K5, { name: "after seed", retiringPrincipal: ROOT_A }));
+          assert.deepEqual((await h.store.getKeyMaterial(K1, mid(`${K1}/2`)))?.wrapped, REWRAPPED);
+          assert.deepEqual((await h.store.getAccessKey("AKIAROOTA0000000001"))?.secret, REWRAPPED);
+          assert.equal(await h.store.countWrappedUnder("root-v9"), 2);
+          assert.equal(await h.store.getAccount(ACCOUNT_B), undefined);
+          assert.equal(await h.store.getPrincipal(ROLE_B), undefined);
+          assert.equal(await h.store.getAccessKey("AKIAROLEB0000000001"), undefined);
+          assert.equal(await h.store.accountHasKeys(ACCOUNT_B), true);
           assert.equal((await h.store.getKey(K1))?.revision, 2);
           await h.store.updateKey({ key: makeKey(K1, { description: "v3" }), expectedRevision: 2 });
           assert.equal((await h.store.getKey(K1))?.description, "v3", "the reopened store takes writes");

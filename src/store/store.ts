@@ -1,3 +1,4 @@
+import type { GrantRecord } from "../domain/grant-record.js";
 import type { AliasRecord, KeyMaterialRecord, KeyRecord } from "../domain/key-record.js";
 import type { WrappedKey } from "../keystore/keystore.js";
 
@@ -45,6 +46,14 @@ export interface Page<T> {
   readonly next?: string;
 }
 
+/**
+ * One secret stored wrapped under a root version: a key material or an access key's secret. Root
+ * rotation lists these (listWrappedNotUnder) and re-wraps each one (replaceWrapped).
+ */
+export type WrappedRef =
+  | { readonly kind: "material"; readonly keyId: string; readonly materialId: string; readonly wrapped: WrappedKey }
+  | { readonly kind: "access-key"; readonly accessKeyId: string; readonly wrapped: WrappedKey };
+
 /** Raised when a compare-and-swap lost a race; the caller re-reads and retries. */
 export class RevisionConflict extends Error {
   constructor() {
@@ -53,7 +62,7 @@ export class RevisionConflict extends Error {
   }
 }
 
-/** Raised when a unique name is taken (alias, principal, access key). */
+/** Raised when a unique name is taken (key, alias, grant). */
 export class DuplicateEntry extends Error {
   constructor(what: string) {
     super(`${what} already exists`);
@@ -74,7 +83,7 @@ export interface Store {
   getKey(keyId: string): Promise<KeyRecord | undefined>;
   /** Applies the change if the stored revision equals expectedRevision; returns the stored key (revision + 1). */
   updateKey(change: KeyChange): Promise<KeyRecord>;
-  /** Deletes the key, its materials and its aliases. */
+  /** Deletes the key, its materials, its aliases and its grants. */
   deleteKey(keyId: string): Promise<void>;
   /** Keys of one account and region, ordered by key id, starting after `after`. */
   listKeys(accountId: string, region: string, after: string | undefined, limit: number): Promise<Page<KeyRecord>>;
@@ -101,10 +110,49 @@ export interface Store {
     limit: number,
   ): Promise<Page<AliasRecord>>;
 
+  // Grants
+  /** Stores a new grant; raises DuplicateEntry when a grant with its grantId exists (on any key). */
+  createGrant(grant: GrantRecord): Promise<void>;
+  getGrant(keyId: string, grantId: string): Promise<GrantRecord | undefined>;
+  /** Grants of one key ordered by grant id, starting after the grant id `after`. */
+  listGrants(keyId: string, after: string | undefined, limit: number): Promise<Page<GrantRecord>>;
+  /** Every grant of one key whose grantee principal is exactly `granteePrincipal`, ordered by grant id. */
+  listGrantsForGrantee(keyId: string, granteePrincipal: string): Promise<readonly GrantRecord[]>;
+  /**
+   * Grants (of every key) that `retiringPrincipal` may retire, ordered by (keyId, grantId). The
+   * position `next` is `${keyId}/${grantId}` of the last grant returned; pass it back as `after`.
+   */
+  listRetirableGrants(retiringPrincipal: string, after: string | undefined, limit: number): Promise<Page<GrantRecord>>;
+  /** Removes one grant; returns false when the key has no such grant. */
+  deleteGrant(keyId: string, grantId: string): Promise<boolean>;
+  countGrants(keyId: string): Promise<number>;
+
+  // Root re-wrap
+  /**
+   * Up to `limit` wrapped secrets whose root version is not `rootVersion`: key materials ordered by
+   * (rootVersion, keyId, materialId), then access keys ordered by (rootVersion, accessKeyId).
+   * Re-wrapping what it returns and asking again walks through everything.
+   */
+  listWrappedNotUnder(rootVersion: string, limit: number): Promise<readonly WrappedRef[]>;
+  /**
+   * Compare-and-swap of one wrapped secret: replaces it with `next` only if what is stored still
+   * has ref.wrapped's root version and blob. False when it changed or is gone.
+   */
+  replaceWrapped(ref: WrappedRef, next: WrappedKey): Promise<boolean>;
+  /** How many wrapped secrets (materials and access keys) are wrapped under `rootVersion`. */
+  countWrappedUnder(rootVersion: string): Promise<number>;
+
   // Identities
   putAccount(account: AccountRecord): Promise<void>;
   getAccount(accountId: string): Promise<AccountRecord | undefined>;
   listAccounts(): Promise<readonly AccountRecord[]>;
+  /**
+   * Removes the account, its principals and their access keys (and any access key recorded under
+   * the account). Keys, aliases and grants are not touched. True when the account existed.
+   */
+  deleteAccount(accountId: string): Promise<boolean>;
+  /** Whether any key (in any region, in any state) belongs to the account. */
+  accountHasKeys(accountId: string): Promise<boolean>;
   putPrincipal(principal: PrincipalRecord): Promise<void>;
   getPrincipal(arn: string): Promise<PrincipalRecord | undefined>;
   listPrincipals(accountId: string): Promise<readonly PrincipalRecord[]>;
@@ -114,7 +162,21 @@ export interface Store {
   listAccessKeys(principalArn: string): Promise<readonly AccessKeyRecord[]>;
   deleteAccessKey(accessKeyId: string): Promise<boolean>;
 
-  /** Removes every key, material, alias (dev-mode reset). Identities stay. */
+  /** Removes every key, material, alias and grant (dev-mode reset). Identities stay. */
   resetKeys(): Promise<void>;
   close(): Promise<void>;
+}
+
+/** The `next` position of listRetirableGrants: `${keyId}/${grantId}` of the last grant returned. */
+export function retirablePosition(g: { readonly keyId: string; readonly grantId: string }): string {
+  return `${g.keyId}/${g.grantId}`;
+}
+
+/**
+ * Reads a listRetirableGrants position back. Grant ids never contain "/", so the last "/" splits
+ * it; a string without one is read as a key id (resume with that key's first grant after "").
+ */
+export function parseRetirablePosition(after: string): { readonly keyId: string; readonly grantId: string } {
+  const i = after.lastIndexOf("/");
+  return i < 0 ? { keyId: after, grantId: "" } : { keyId: after.slice(0, i), grantId: after.slice(i + 1) };
 }
