@@ -47,7 +47,8 @@ function keyIdOf(publicKey: KeyObject): string {
   return sha256Hex(publicKey.export({ format: "der", type: "spki" })).slice(0, 32);
 }
 
-function binding(keyId: string): Buffer {
+/** What the wrapped private key is bound to (its key id). */
+export function signingKeyBinding(keyId: string): Buffer {
   return Buffer.from(`trent/audit-signing-key/v1/${keyId}`, "utf8");
 }
 
@@ -79,7 +80,7 @@ export async function loadOrCreateAuditSigningKey(auditDirectory: string, keysto
   const der = SecretBytes.adopt(privateKey.export({ format: "der", type: "pkcs8" }));
   let wrapped;
   try {
-    wrapped = await keystore.wrap(der, binding(keyId));
+    wrapped = await keystore.wrap(der, signingKeyBinding(keyId));
   } finally {
     der.dispose();
   }
@@ -120,7 +121,7 @@ async function unwrapSigner(file: SigningKeyFile, keystore: KeyWrapper): Promise
   const publicKey = publicKeyOf(file, SIGNING_KEY_FILE);
   const secret = await keystore.unwrap(
     { rootVersion: file.wrapped.rootVersion, blob: Buffer.from(file.wrapped.blob, "base64") },
-    binding(file.keyId),
+    signingKeyBinding(file.keyId),
   );
   let privateKey: KeyObject;
   try {

@@ -103,6 +103,14 @@ export function registerOperatorCommands(program: Command): void {
     if (r.status !== 200) process.exitCode = 1;
   });
 
+  endpointOptions(op.command("rotate-root").description("new root key version; every wrapped key is re-wrapped under it (from the same host)")).action(
+    async (o: EndpointFlags) => {
+      const r = await callOperator(o, "POST", "rotate-root");
+      print(r.json);
+      if (r.status !== 200) process.exitCode = 1;
+    },
+  );
+
   endpointOptions(op.command("status").description("keystore kind, sealed or not, unseal progress")).action(async (o: EndpointFlags) => {
     const r = await callOperator(o, "GET", "status");
     print(r.json);

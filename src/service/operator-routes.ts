@@ -1,12 +1,13 @@
 import type { OperatorRoutes } from "../api/http-server.js";
 import type { Keystore } from "../keystore/keystore.js";
 import { SealedKeystore, UnsealError } from "../keystore/sealed-keystore.js";
+import type { RewrapReport } from "./root-rotation.js";
 
 /** Unseal, seal and status for the operator endpoints (/_trent/operator/...). */
 export function operatorRoutes(
   keystore: Keystore,
   log: (line: Record<string, unknown>) => void,
-  onUnsealed: () => Promise<void>,
+  hooks: { onUnsealed: () => Promise<void>; rotateRoot: () => Promise<RewrapReport> },
 ): OperatorRoutes {
   const sealed = keystore instanceof SealedKeystore ? keystore : undefined;
   const notSealable = { status: 400, body: { message: `the ${keystore.status().kind} keystore is not sealed with shares` } };
@@ -24,7 +25,7 @@ export function operatorRoutes(
       try {
         const r = await sealed.submitShare(share);
         log({ level: "info", msg: "unseal share submitted", sealed: r.sealed, submitted: r.progress.submitted });
-        if (!r.sealed) await onUnsealed();
+        if (!r.sealed) await hooks.onUnsealed();
         return { status: 200, body: { sealed: r.sealed, accepted: r.accepted, progress: r.progress } };
       } catch (e) {
         if (e instanceof UnsealError) {
@@ -33,6 +34,11 @@ export function operatorRoutes(
         }
         throw e;
       }
+    },
+    async rotateRoot() {
+      const r = await hooks.rotateRoot();
+      log({ level: "info", msg: "root rotated", rootVersion: r.rootVersion, rewrapped: r.rewrapped, failed: r.failed });
+      return { rootVersion: r.rootVersion, rewrapped: r.rewrapped, failed: r.failed, retired: r.retired };
     },
     async seal() {
       if (!sealed) return { message: notSealable.body.message };

@@ -21,6 +21,7 @@ export class Scheduler {
   readonly #now: () => number;
   readonly #random: (n: number) => Buffer;
   readonly #onEvent: (e: ScheduledEvent) => void;
+  readonly #maintenance: (() => Promise<void>) | undefined;
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<number> | undefined;
 
@@ -30,7 +31,10 @@ export class Scheduler {
     now: () => number;
     random: (n: number) => Buffer;
     onEvent?: (e: ScheduledEvent) => void;
+    /** Housekeeping after the due work (e.g. finishing a root rotation interrupted by a crash). */
+    maintenance?: () => Promise<void>;
   }) {
+    this.#maintenance = deps.maintenance;
     this.#store = deps.store;
     this.#materials = deps.materials;
     this.#now = deps.now;
@@ -51,7 +55,12 @@ export class Scheduler {
 
   /** Runs everything due now; returns how many events happened. Never runs twice at once. */
   runOnce(): Promise<number> {
-    this.#running ??= this.#run().finally(() => (this.#running = undefined));
+    this.#running ??= this.#run()
+      .then(async (n) => {
+        if (this.#maintenance && !this.#materials.keystore.status().sealed) await this.#maintenance();
+        return n;
+      })
+      .finally(() => (this.#running = undefined));
     return this.#running;
   }
 

@@ -18,6 +18,7 @@ import { isReadOnlyOperation } from "../audit/index.js";
 import { keyArn } from "../domain/arn.js";
 import { seedDevAccount } from "./dev-seed.js";
 import { ServiceAudit } from "./service-audit.js";
+import { rewrapUnderCurrentRoot, rotateRoot, rotationPending } from "./root-rotation.js";
 import { openKeystore } from "./open-keystore.js";
 import { operatorRoutes } from "./operator-routes.js";
 import { Scheduler } from "./scheduler.js";
@@ -79,6 +80,11 @@ export class Trent {
           })
           .catch(() => log({ level: "error", msg: "audit service event not written", event: e.kind }));
       },
+      maintenance: async () => {
+        if (!rotationPending(keystore)) return;
+        const r = await rewrapUnderCurrentRoot(store, keystore, config.dataDir);
+        log({ level: "info", msg: "root rotation progress", rewrapped: r.rewrapped, failed: r.failed, retired: r.retired.length });
+      },
     });
     const verifier = new SigV4Verifier({
       now,
@@ -107,7 +113,10 @@ export class Trent {
       dispatcher,
       {
       ready: async () => !keystore.status().sealed && !this.#stopped,
-      operator: operatorRoutes(keystore, log, () => audit.activate(keystore)),
+      operator: operatorRoutes(keystore, log, {
+        onUnsealed: () => audit.activate(keystore),
+        rotateRoot: () => rotateRoot(store, keystore, config.dataDir),
+      }),
       ...(config.mode === "dev"
         ? {
             reset: async () => {
