@@ -21,11 +21,12 @@ const keySets = new Map<string, readonly string[]>();
 const pools = new Map<string, readonly DecryptEntry[]>();
 const signers = new Map<string, SigV4Signer>();
 
-function signer(region: string): SigV4Signer {
-  let s = signers.get(region);
+function signer(region: string, credentials: PhaseSpec["credentials"] = { accessKeyId: "test", secretAccessKey: "test" }): SigV4Signer {
+  const id = `${credentials.accessKeyId}/${region}`;
+  let s = signers.get(id);
   if (s === undefined) {
-    s = new SigV4Signer({ accessKeyId: "test", secretAccessKey: "test", region });
-    signers.set(region, s);
+    s = new SigV4Signer({ ...credentials, region });
+    signers.set(id, s);
   }
   return s;
 }
@@ -100,7 +101,7 @@ async function runPhase(spec: PhaseSpec): Promise<PhaseResult> {
   const workload: Workload = makeWorkload(spec.workload, keyIds, pool, spec.echo);
   const { host, port } = hostPort(spec.endpoint);
   const hostHeader = `${host}:${port}`;
-  const s = signer(spec.region);
+  const s = signer(spec.region, spec.credentials);
   const clients = makeClients(spec.client, spec.endpoint, spec.concurrency);
   const latencies = new LatencyRecorder(LATENCY_CAPACITY);
 

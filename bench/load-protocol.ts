@@ -18,6 +18,8 @@ export interface PhaseSpec {
   readonly durationMs: number;
   readonly client: ClientKind;
   readonly region: string;
+  /** Who signs the requests; the dev root (test/test) when absent. */
+  readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string };
 }
 
 export interface PhaseResult {

@@ -22,6 +22,12 @@ export interface BenchOptions {
   readonly keep: boolean;
   /** Seed the large store again even when an earlier run's copy could be reused. */
   readonly freshSeed: boolean;
+  /** Alternating default-policy / realistic-policy Encrypt rounds (bench/authz-bench.ts); 0 skips them. */
+  readonly authzRounds: number;
+  /** Measured milliseconds of each phase of those rounds (short phases, many rounds: pairs share the machine's mood). */
+  readonly authzDurationMs: number;
+  /** Alternating software-key / HSM-key Encrypt 4 KB rounds (bench/cks-bench.ts); 0 skips them. */
+  readonly cksRounds: number;
 }
 
 export const USAGE = `usage: npm run bench -- [options]
@@ -37,6 +43,9 @@ export const USAGE = `usage: npm run bench -- [options]
   --profile               add a CPU-profiled Encrypt 64 B pass (node --cpu-prof) and list hot functions
   --data-root DIR         where data directories go (default /dev/shm when writable)
   --fresh-seed            seed the large store again instead of reusing the copy an earlier run left in the data root
+  --authz-rounds N        alternating default-policy / 20-statement-policy Encrypt rounds, 0 skips them (default 12, quick 4)
+  --authz-duration S      measured seconds of each of those phases (default 1.5, quick 0.6)
+  --cks-rounds N          alternating software-key / SoftHSM-key Encrypt 4 KB rounds, 0 skips them (default 4, quick 2)
   --keep                  keep the data directories`;
 
 const WORKLOADS: Record<string, WorkloadSpec> = {
@@ -66,6 +75,9 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): B
   let dataRoot: string | undefined;
   let keep = false;
   let freshSeed = false;
+  let authzRounds = quick ? 4 : 12;
+  let authzDurationS = quick ? 0.6 : 1.5;
+  let cksRounds = quick ? 2 : 4;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = (): string | undefined => argv[++i];
@@ -108,6 +120,15 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): B
       case "--keep":
         keep = true;
         break;
+      case "--authz-rounds":
+        authzRounds = positive(a, value());
+        break;
+      case "--authz-duration":
+        authzDurationS = positive(a, value(), 0.1);
+        break;
+      case "--cks-rounds":
+        cksRounds = positive(a, value());
+        break;
       case "--help":
       case "-h":
         throw new Error(USAGE);
@@ -137,5 +158,8 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): B
     dataRoot,
     keep,
     freshSeed,
+    authzRounds: Math.floor(authzRounds),
+    authzDurationMs: Math.round(authzDurationS * 1000),
+    cksRounds: Math.floor(cksRounds),
   };
 }

@@ -21,6 +21,8 @@ import { renderReport, type ProfileReport, type Row, type ScaleReport, type Star
 import { seedKeys, seedKeysCached } from "./seed-keys.js";
 import { ServerProcess } from "./server-process.js";
 import { workloadLabel, type WorkloadSpec } from "./workloads.js";
+import { AUTHZ_ACCESS_KEY, createPolicyKeys, renderAuthz, seedAuthzPrincipals, type AuthzReport } from "./authz-bench.js";
+import { cksSkipReason, renderCks, setUpCustomKeyStore, type CksReport } from "./cks-bench.js";
 
 const HERE = dirname(fileURLToPath(import.meta.url)); // dist/bench
 const ROOT = resolve(HERE, "..", "..");
@@ -33,6 +35,9 @@ const ACCOUNT = "111122223333"; // Trent's default dev account
 const SCALE_CONCURRENCY = 16;
 const DECRYPT_POOL = 256;
 const ENCRYPT_64: WorkloadSpec = { op: "Encrypt", plaintextBytes: 64 };
+const AUTHZ_CONCURRENCY = 16;
+const CKS_CONCURRENCY = 16;
+const ENCRYPT_4K: WorkloadSpec = { op: "Encrypt", plaintextBytes: 4096 };
 
 const log = (s: string): void => void process.stderr.write(`${s}\n`);
 const problems: string[] = [];
@@ -187,6 +192,8 @@ async function main(): Promise<number> {
   let lg: LoadDriver | undefined;
   const rows: Row[] = [];
   let scale: ScaleReport | undefined;
+  let authz: AuthzReport | undefined;
+  let cks: CksReport | string | undefined;
   const profiles: ProfileReport[] = [];
   onInterrupt.push(() => {
     for (const s of servers) s.child.kill("SIGKILL");
@@ -196,6 +203,7 @@ async function main(): Promise<number> {
   try {
     log(`data directories under ${base}`);
     const small = await seedKeys(join(base, "small"), opts.smallKeys, ACCOUNT, REGION, 30_000);
+    if (opts.authzRounds > 0) await seedAuthzPrincipals(join(base, "small"), ACCOUNT, REGION);
     let large: { keyIds: string[]; ms: number; reused: boolean } | undefined;
     if (opts.scaleKeys > 0) {
       log(`seeding ${opts.scaleKeys} keys (or reusing an earlier run's seeded copy) ...`);
@@ -293,8 +301,63 @@ async function main(): Promise<number> {
       await trentLarge.proc.stop();
     }
 
+    if (opts.authzRounds > 0) {
+      // Last on the 10-key Trent, so that its extra keys weigh on no other figure.
+      log(`authorization: ${opts.smallKeys} keys with a 20-statement key policy, an IAM user with an identity policy`);
+      const policyKeys = await createPolicyKeys(trentSmall.proc.endpoint, REGION, ACCOUNT, opts.smallKeys);
+      await lg.call({ kind: "keyset", name: "authz", keyIds: policyKeys }, 10_000);
+      const short = { durationMs: opts.authzDurationMs, warmupMs: Math.min(opts.warmupMs, 250) };
+      const baseSpec: PhaseSpec = { ...spec(ENCRYPT_64, AUTHZ_CONCURRENCY, trentSmall.proc, false, "small"), ...short };
+      const policySpec: PhaseSpec = { ...spec(ENCRYPT_64, AUTHZ_CONCURRENCY, trentSmall.proc, false, "authz"), ...short, credentials: AUTHZ_ACCESS_KEY };
+      await prime(lg, trentSmall.proc, opts.primeMs, [policySpec, baseSpec]);
+      const baseline: PhaseResult[] = [];
+      const policy: PhaseResult[] = [];
+      for (let r = 0; r < opts.authzRounds; r++) {
+        log(`authorization round ${r + 1}: Encrypt 64 B, ${AUTHZ_CONCURRENCY} connections`);
+        const order = r % 2 === 0 ? (["base", "policy"] as const) : (["policy", "base"] as const);
+        for (const side of order) {
+          if (side === "base") baseline.push(await runPhase(lg, "default policy, root", baseSpec, trentSmall.proc));
+          else policy.push(await runPhase(lg, "20 statements + IAM user", policySpec, trentSmall.proc));
+        }
+      }
+      authz = { concurrency: AUTHZ_CONCURRENCY, phaseSeconds: opts.authzDurationMs / 1000, statements: 20, baseline, policy };
+    }
+
     const smallExit = await trentSmall.proc.stop();
     if (smallExit !== 0) problems.push(`Trent exited with code ${String(smallExit)}; stderr: ${trentSmall.proc.stderrTail()}`);
+
+    if (opts.cksRounds > 0) {
+      // Its own Trent (TRENT_HSM_CLUSTERS naming a fresh SoftHSM token), after the 10-key one stopped.
+      const skipCks = cksSkipReason();
+      if (skipCks !== undefined) {
+        cks = skipCks;
+        log(`custom key store: skipped (${skipCks})`);
+      } else {
+        log("custom key store: a SoftHSM token, a connected AWS_CLOUDHSM store, one key in it and one software key");
+        const setup = await setUpCustomKeyStore(trentMain(codeDist), base, REGION);
+        servers.push(setup.proc);
+        try {
+          await lg.call({ kind: "keyset", name: "cks-software", keyIds: [setup.softwareKeyId] }, 10_000);
+          await lg.call({ kind: "keyset", name: "cks-hsm", keyIds: [setup.hsmKeyId] }, 10_000);
+          const softSpec = spec(ENCRYPT_4K, CKS_CONCURRENCY, setup.proc, false, "cks-software");
+          const hsmSpec = spec(ENCRYPT_4K, CKS_CONCURRENCY, setup.proc, false, "cks-hsm");
+          await prime(lg, setup.proc, opts.primeMs, [softSpec, hsmSpec]);
+          const software: PhaseResult[] = [];
+          const hsm: PhaseResult[] = [];
+          for (let r = 0; r < opts.cksRounds; r++) {
+            log(`custom key store round ${r + 1}: Encrypt 4 KB, ${CKS_CONCURRENCY} connections`);
+            const order = r % 2 === 0 ? (["software", "hsm"] as const) : (["hsm", "software"] as const);
+            for (const side of order) {
+              if (side === "software") software.push(await runPhase(lg, "software key", softSpec, setup.proc));
+              else hsm.push(await runPhase(lg, "SoftHSM key ", hsmSpec, setup.proc));
+            }
+          }
+          cks = { concurrency: CKS_CONCURRENCY, software, hsm };
+        } finally {
+          await setup.close();
+        }
+      }
+    }
 
     if (opts.profile) {
       const passes = [
@@ -328,7 +391,9 @@ async function main(): Promise<number> {
   }
 
   header.push(`- total run time: ${((performance.now() - t0) / 1000).toFixed(0)} s`);
-  process.stdout.write(`${renderReport({ header, rows, scale, profiles, problems })}\n`);
+  process.stdout.write(
+    `${renderReport({ header, rows, scale, profiles, problems })}${authz !== undefined ? `\n${renderAuthz(authz)}` : ""}${cks !== undefined ? `\n${renderCks(cks)}` : ""}\n`,
+  );
   if (problems.length > 0) {
     log(`\n!!!!! ${problems.length} problem(s): see PROBLEMS at the top of the report`);
     return 1;

@@ -33,9 +33,17 @@ export class ServerProcess {
   }
 
   /** Spawns `node [nodeArgs] script [args]` and waits (at most timeoutMs) for the endpoint line. */
-  static async start(name: string, script: string, args: readonly string[], opts: { nodeArgs?: readonly string[]; timeoutMs?: number } = {}): Promise<ServerProcess> {
+  static async start(
+    name: string,
+    script: string,
+    args: readonly string[],
+    opts: { nodeArgs?: readonly string[]; timeoutMs?: number; env?: NodeJS.ProcessEnv } = {},
+  ): Promise<ServerProcess> {
     const spawnedAt = performance.now();
-    const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), script, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), script, ...args], {
+      stdio: ["ignore", "pipe", "pipe"],
+      ...(opts.env !== undefined ? { env: opts.env } : {}),
+    });
     const stderr: string[] = [];
     child.stderr?.setEncoding("utf8");
     child.stderr?.on("data", (s: string) => {

@@ -4,6 +4,7 @@ import { SecretBytes } from "../crypto/secret-bytes.js";
 import { KmsError } from "../domain/errors.js";
 import { OPERATIONS, isOperationName } from "../ops/registry.js";
 import type { Caller, OpContext, ServiceLimits } from "../ops/context.js";
+import type { CustomKeyStores } from "../ops/support/custom-key-stores.js";
 import type { KeyMaterials } from "../ops/support/key-materials.js";
 import type { Authorizer } from "../policy/authorizer.js";
 import type { Store } from "../store/store.js";
@@ -68,6 +69,8 @@ export interface DispatcherDeps {
   readonly now: () => number;
   readonly random: (n: number) => Buffer;
   readonly limits: ServiceLimits;
+  /** Custom key stores and their tokens, handed to every operation. */
+  readonly customKeyStores?: CustomKeyStores;
   /** Refuses every KMS call (e.g. a sealed keystore) with this error when set. */
   readonly unavailable?: () => KmsError | undefined;
   /** The audit trail; absent only in unit tests. */
@@ -112,7 +115,10 @@ export class Dispatcher {
       startedAt,
       sourceIp: req.remoteAddress,
       userAgent: headerValue(req.headers["user-agent"]) ?? "",
-      ...credentialScope(headerValue(req.headers["authorization"])),
+      // Read from the Authorization header only for calls that end unauthenticated (see #finish).
+      accessKeyId: undefined,
+      region: undefined,
+      keyArns: undefined,
     };
     const audit = this.#d.audit;
     try {
@@ -120,7 +126,7 @@ export class Dispatcher {
       const contentType = (headerValue(req.headers["content-type"]) ?? "").split(";")[0]?.trim().toLowerCase() ?? "";
       if (req.method !== "POST" || !JSON_TYPES.has(contentType)) {
         call.errorCode = "UnknownOperationException";
-        await this.#finish(call);
+        await this.#finish(call, req);
         return { status: 404, body: "<UnknownOperationException/>", requestId, contentType: "application/xml" };
       }
       const target = headerValue(req.headers["x-amz-target"]);
@@ -138,7 +144,7 @@ export class Dispatcher {
       const unavailable = this.#d.unavailable?.();
       if (unavailable !== undefined) throw unavailable;
       const verified = await this.#d.verifier.verify(req);
-      const cred = await this.#d.credentials.get(verified.accessKeyId);
+      const cred = this.#d.credentials.peek(verified.accessKeyId) ?? (await this.#d.credentials.get(verified.accessKeyId));
       if (cred === undefined) {
         throw new KmsError("UnrecognizedClientException", "The security token included in the request is invalid.");
       }
@@ -176,6 +182,7 @@ export class Dispatcher {
         authorized: { count: 0 },
         resolvedKeys: [],
         limits: this.#d.limits,
+        customKeyStores: this.#d.customKeyStores,
       };
       try {
         call.output = await (handler as (c: OpContext, i: unknown) => Promise<unknown>)(ctx, input);
@@ -188,7 +195,7 @@ export class Dispatcher {
       }
       const body200 = encodeOutput(opName, call.output as never);
       disposeSecrets(call.output);
-      if (!(await this.#finish(call))) {
+      if (!(await this.#finish(call, req))) {
         const err = auditUnavailable();
         return { status: err.status, body: errorBody(err), requestId };
       }
@@ -198,7 +205,7 @@ export class Dispatcher {
       const err = e instanceof KmsError ? e : this.#internal(requestId, e);
       call.errorCode = err.code;
       call.errorMessage = err.message;
-      await this.#finish(call);
+      await this.#finish(call, req);
       return { status: err.status, body: errorBody(err), requestId };
     }
   }
@@ -209,7 +216,13 @@ export class Dispatcher {
   }
 
   /** Records the call (waiting for durability in durable mode); false when the record was lost. */
-  async #finish(call: CallOutcome): Promise<boolean> {
+  async #finish(call: MutableOutcome, req: RawRequest): Promise<boolean> {
+    if (call.caller === undefined) {
+      // Who tried, as far as the SigV4 credential scope tells, for the record of a failed authentication.
+      const scope = credentialScope(headerValue(req.headers["authorization"]));
+      call.accessKeyId = scope.accessKeyId;
+      call.region = scope.region;
+    }
     try {
       this.#d.onOutcome?.(call);
     } catch {

@@ -20,8 +20,15 @@ export interface OperatorRoutes {
 export interface AdminRoutes {
   /** Dev mode only: wipe every key, alias and policy. Absent in production. */
   readonly reset?: () => Promise<void>;
-  readonly ready: () => Promise<boolean>;
+  /** `GET /readyz`: 200 when ready, else 503; the checks (if given) are in the body. */
+  readonly ready: () => Promise<boolean | { readonly ready: boolean; readonly checks: Readonly<Record<string, boolean>> }>;
   readonly operator?: OperatorRoutes;
+  /** `GET /metrics`: Prometheus text exposition. */
+  readonly metrics?: () => Promise<{ readonly contentType: string; readonly body: string }>;
+  /** Loopback only: `GET /_trent/keys/<keyId>/usage`, usage per backing-key version; undefined for an unknown key. */
+  readonly keyUsage?: (keyId: string) => Promise<Record<string, unknown> | undefined>;
+  /** Loopback only: `POST /_trent/explain` (JSON in and out), the policy decision explainer. */
+  readonly explain?: (body: Buffer) => Promise<{ status: number; body: Record<string, unknown> }>;
 }
 
 const JSON_CT = "application/x-amz-json-1.1";
@@ -39,9 +46,22 @@ function send(res: ServerResponse, status: number, body: string, headers: Record
   res.end(body);
 }
 
+let dateSecond = Number.NaN;
+let dateText = "";
+
+/** An HTTP Date header value ("Tue, 01 Dec 2026 14:18:00 GMT"), formatted once per second. */
+function httpDate(ms: number): string {
+  const second = Math.floor(ms / 1000);
+  if (second !== dateSecond) {
+    dateText = new Date(second * 1000).toUTCString();
+    dateSecond = second;
+  }
+  return dateText;
+}
+
 /** The Date header comes from the service clock, so SDK clock-skew correction agrees with SigV4. */
 function dated(res: ServerResponse, now: () => number, draining: boolean): void {
-  res.setHeader("date", new Date(now()).toUTCString());
+  res.setHeader("date", httpDate(now()));
   if (draining) res.setHeader("connection", "close");
 }
 
@@ -68,17 +88,21 @@ export class HttpFront {
     this.#now = now;
     this.#secure = tls !== undefined;
     const options = { keepAlive: true, keepAliveTimeout: 65_000, requestTimeout: 30_000 };
+    const closed = (): void => {
+      this.#inFlight--;
+      if (this.#inFlight === 0) this.#drained?.();
+    };
     const listener: RequestListener = (req, res) => {
       // A request counts until its response has been handed to the socket in full (or the socket died).
       this.#inFlight++;
-      res.once("close", () => {
-        this.#inFlight--;
-        if (this.#inFlight === 0) this.#drained?.();
-      });
-      dated(res, this.#now, this.#draining);
-      this.#route(req, res).catch(() => {
-        if (!res.headersSent) send(res, 500, JSON.stringify({ __type: "KMSInternalException", message: "" }));
-        else res.destroy();
+      res.once("close", closed);
+      // KMS calls (POST /, what every SDK sends) go straight to the dispatcher, which dates its reply.
+      const kms = req.method === "POST" && req.url === "/";
+      if (!kms) dated(res, this.#now, this.#draining);
+      (kms ? this.#kms(req, res) : this.#route(req, res)).catch(() => {
+        if (res.headersSent) return void res.destroy();
+        if (kms) dated(res, this.#now, this.#draining);
+        send(res, 500, JSON.stringify({ __type: "KMSInternalException", message: "" }));
       });
     };
     this.#server = tls
@@ -135,8 +159,29 @@ export class HttpFront {
     const path = (req.url ?? "/").split("?")[0];
     if (req.method === "GET" && path === "/healthz") return send(res, 200, '{"status":"ok"}', { "content-type": "application/json" });
     if (req.method === "GET" && path === "/readyz") {
-      const ok = await this.#admin.ready();
-      return send(res, ok ? 200 : 503, JSON.stringify({ status: ok ? "ready" : "not ready" }), { "content-type": "application/json" });
+      const r = await this.#admin.ready();
+      const ok = typeof r === "boolean" ? r : r.ready;
+      const body = { status: ok ? "ready" : "not ready", ...(typeof r === "boolean" ? {} : { checks: r.checks }) };
+      return send(res, ok ? 200 : 503, JSON.stringify(body), JSON_HEADERS);
+    }
+    if (req.method === "GET" && path === "/metrics" && this.#admin.metrics !== undefined) {
+      const m = await this.#admin.metrics();
+      return send(res, 200, m.body, { "content-type": m.contentType });
+    }
+    const usage = path === undefined ? null : /^\/_trent\/keys\/([^/]{1,256})\/usage$/.exec(path);
+    if (usage !== null && this.#admin.keyUsage !== undefined) {
+      if (!isLoopback(req.socket.remoteAddress)) return send(res, 403, '{"message":"key usage is only served to loopback"}', JSON_HEADERS);
+      if (req.method !== "GET") return send(res, 405, '{"message":"GET only"}', JSON_HEADERS);
+      let keyId: string;
+      try {
+        keyId = decodeURIComponent(usage[1] ?? "");
+      } catch {
+        return send(res, 400, '{"message":"malformed key id"}', JSON_HEADERS);
+      }
+      const report = await this.#admin.keyUsage(keyId);
+      return report === undefined
+        ? send(res, 404, '{"message":"no such key"}', JSON_HEADERS)
+        : send(res, 200, JSON.stringify(report), JSON_HEADERS);
     }
     if (path === "/_trent/reset" && req.method === "POST" && this.#admin.reset !== undefined) {
       if (!isLoopback(req.socket.remoteAddress)) return send(res, 403, '{"message":"reset is only accepted from loopback"}');
@@ -144,11 +189,24 @@ export class HttpFront {
       await this.#admin.reset();
       return send(res, 200, '{"reset":true}', { "content-type": "application/json" });
     }
+    if (path === "/_trent/explain" && this.#admin.explain !== undefined) {
+      if (!isLoopback(req.socket.remoteAddress)) return send(res, 403, '{"message":"explain is only accepted from loopback"}', JSON_HEADERS);
+      const body = await readBody(req);
+      if (req.method !== "POST" || body === undefined) return send(res, 405, '{"message":"POST a JSON body"}', JSON_HEADERS);
+      const out = await this.#admin.explain(body);
+      return send(res, out.status, JSON.stringify(out.body), JSON_HEADERS);
+    }
     if (path?.startsWith("/_trent/operator/") && this.#admin.operator !== undefined) {
       return this.#operator(req, res, path.slice("/_trent/operator/".length), this.#admin.operator);
     }
+    return this.#kms(req, res);
+  }
+
+  /** An AWS JSON 1.1 call: the body to the dispatcher, its answer back in one writeHead. */
+  async #kms(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const body = await readBody(req);
     if (body === undefined) {
+      dated(res, this.#now, this.#draining);
       return send(res, 413, JSON.stringify({ __type: "RequestEntityTooLargeException", message: "Request body too large." }), {
         connection: "close",
       });
@@ -157,12 +215,23 @@ export class HttpFront {
       method: req.method ?? "",
       url: req.url ?? "/",
       headers: req.headers,
-      headersDistinct: req.headersDistinct,
+      // Node builds headersDistinct on each read; SigV4 needs it only for a signed header holding a comma.
+      get headersDistinct() {
+        return req.headersDistinct;
+      },
       body,
       remoteAddress: req.socket.remoteAddress ?? "",
       secure: this.#secure,
     });
-    send(res, out.status, out.body, { "x-amzn-requestid": out.requestId, ...(out.contentType ? { "content-type": out.contentType } : {}) });
+    const headers: Record<string, string | number> = {
+      "content-type": out.contentType ?? JSON_CT,
+      "content-length": Buffer.byteLength(out.body),
+      "x-amzn-requestid": out.requestId,
+      date: httpDate(this.#now()),
+    };
+    if (this.#draining) headers["connection"] = "close";
+    res.writeHead(out.status, headers);
+    res.end(out.body);
   }
 }
 

@@ -106,6 +106,28 @@ const AUTH_SEPARATORS = /[\s,]+/;
 const NON_ASCII = /[^\x00-\x7f]/;
 const EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 
+/** What an Authorization header says, apart from checks that depend on the request's date. */
+interface ParsedAuthorization {
+  readonly algorithm: string;
+  readonly credential: string;
+  readonly signedList: string;
+  readonly signedNames: readonly string[];
+  /** Undefined when the credential does not have 5 parts. */
+  readonly accessKeyId: string | undefined;
+  readonly scopeDate: string | undefined;
+  readonly region: string | undefined;
+  readonly service: string | undefined;
+  /** Scope errors about region, service and terminator, in AWS's order. */
+  readonly scopeErrors: string;
+  readonly signature: string;
+  /** Set when the header may be remembered (once its request passed the scope checks) under this prefix. */
+  readonly cacheAs: string | undefined;
+}
+
+/** "Signature=" and 64 hex digits. */
+const SIGNATURE_TOKEN_LEN = 10 + 64;
+const MAX_CACHED_PARSES = 1024;
+
 interface CachedKey {
   /** The secret object the key was derived from: a different object means re-derive. */
   secret: SecretBytes;
@@ -121,6 +143,8 @@ export class SigV4Verifier {
   readonly #maxCachedKeys: number;
   /** accessKeyId/date/region -> signing key. Parts never contain "/". */
   readonly #keys = new Map<string, CachedKey>();
+  /** Authorization header without its signature -> its parse (see #cachedParse). */
+  readonly #parses = new Map<string, ParsedAuthorization>();
 
   constructor(opts: SigV4VerifierOptions) {
     this.#lookupSecret = opts.lookupSecret;
@@ -150,40 +174,10 @@ export class SigV4Verifier {
     if (auth === undefined || !auth.trimStart().startsWith("AWS4-")) {
       throw new KmsError("MissingAuthenticationTokenException", MSG_MISSING_TOKEN);
     }
-
-    // Algorithm, then "Key=Value" tokens separated by commas and/or whitespace.
-    const tokens = auth.trim().split(AUTH_SEPARATORS);
-    const algorithm = tokens[0] ?? "";
-    let credential: string | undefined;
-    let signedHeaders: string | undefined;
-    let signature: string | undefined;
-    for (let i = 1; i < tokens.length; i++) {
-      const token = tokens[i] ?? "";
-      if (token === "") continue;
-      const eq = token.indexOf("=");
-      if (eq < 0) {
-        throw incomplete(
-          `'${token}' not a valid key=value pair (missing equal-sign) in Authorization header: '${auth}'.`,
-        );
-      }
-      const name = token.slice(0, eq);
-      const value = token.slice(eq + 1);
-      if (name === "Credential") credential = value;
-      else if (name === "SignedHeaders") signedHeaders = value;
-      else if (name === "Signature") signature = value;
-    }
-
     const amzDate = headerString(headers["x-amz-date"]) ?? headerString(headers.date);
-    let missing = "";
-    if (!credential) missing += "Authorization header requires 'Credential' parameter. ";
-    if (!signature) missing += "Authorization header requires 'Signature' parameter. ";
-    if (signedHeaders === undefined) missing += "Authorization header requires 'SignedHeaders' parameter. ";
-    if (!amzDate) {
-      missing += "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header. ";
-    }
-    if (missing !== "" || !credential || !signature || signedHeaders === undefined || !amzDate) {
-      throw incomplete(`${missing}Authorization=${auth}`);
-    }
+    const parsed = (amzDate ? this.#cachedParse(auth) : undefined) ?? this.#parse(auth, amzDate);
+    const { accessKeyId, scopeDate, region, service, signedList, signedNames, signature } = parsed;
+    if (!amzDate) throw new Error("unreachable: #parse requires a date"); // #parse threw already
 
     const requestMs = parseAmzDate(amzDate);
     if (requestMs === undefined) {
@@ -205,40 +199,20 @@ export class SigV4Verifier {
       );
     }
 
-    const signedList = signedHeaders.toLowerCase();
-    const signedNames = signedList.split(";");
     if (!signedNames.includes("host")) throw invalid(MSG_HOST_NOT_SIGNED);
 
-    if (algorithm !== ALGORITHM) {
-      throw incomplete(`Unsupported AWS 'algorithm': '${algorithm}' (only AWS4-HMAC-SHA256 for now). `);
+    if (parsed.algorithm !== ALGORITHM) {
+      throw incomplete(`Unsupported AWS 'algorithm': '${parsed.algorithm}' (only AWS4-HMAC-SHA256 for now). `);
     }
 
-    let credentialEnd = credential.length;
-    while (credentialEnd > 0 && credential.charCodeAt(credentialEnd - 1) === 0x2f) credentialEnd--;
-    const scopeParts = credential.slice(0, credentialEnd).split("/");
-    const [accessKeyId, scopeDate, region, service, terminator] = scopeParts;
-    if (
-      scopeParts.length !== 5 ||
-      accessKeyId === undefined ||
-      scopeDate === undefined ||
-      region === undefined ||
-      service === undefined ||
-      terminator === undefined
-    ) {
+    if (accessKeyId === undefined || scopeDate === undefined || region === undefined || service === undefined) {
       throw incomplete(
         "Credential must have exactly 5 slash-delimited elements, e.g. keyid/date/region/service/term, " +
-          `got '${credential}'`,
+          `got '${parsed.credential}'`,
       );
     }
 
-    let scopeErrors = "";
-    if (!REGION.test(region)) scopeErrors += "Credential should be scoped to a valid region. ";
-    if (service !== this.#service) {
-      scopeErrors += `Credential should be scoped to correct service: '${this.#service}'. `;
-    }
-    if (terminator !== TERMINATOR) {
-      scopeErrors += `Credential should be scoped with a valid terminator: '${TERMINATOR}', not '${terminator}'. `;
-    }
+    let scopeErrors = parsed.scopeErrors;
     const requestDay = amzDate.slice(0, 8);
     if (scopeDate !== requestDay) {
       scopeErrors +=
@@ -246,6 +220,7 @@ export class SigV4Verifier {
         `'${scopeDate}' != '${requestDay}', from '${amzDate}'.`;
     }
     if (scopeErrors !== "") throw invalid(scopeErrors);
+    if (parsed.cacheAs !== undefined) this.#remember(parsed.cacheAs, parsed);
 
     // Trent issues no session tokens, so a request carrying one cannot be valid.
     if (headers["x-amz-security-token"] !== undefined || accessKeyId === "") {
@@ -274,6 +249,111 @@ export class SigV4Verifier {
     if (!timingSafeEqual(expected, Buffer.from(signature, "hex"))) throw invalid(MSG_SIGNATURE_MISMATCH);
 
     return { accessKeyId, region, date: scopeDate };
+  }
+
+  /**
+   * The parse of an Authorization header whose part before its final "Signature=<64 hex>" was
+   * parsed (and found well-formed, with a valid scope apart from its date) by an earlier request:
+   * clients send the same credential and signed headers on every request, only the signature
+   * changes. Undefined when the header has another shape or its prefix is not cached.
+   */
+  #cachedParse(auth: string): ParsedAuthorization | undefined {
+    const at = auth.length - SIGNATURE_TOKEN_LEN;
+    if (at <= 0 || !auth.startsWith("Signature=", at)) return undefined;
+    const signature = auth.slice(at + 10);
+    if (!SIGNATURE_HEX.test(signature)) return undefined; // the full parse words what is wrong
+    const hit = this.#parses.get(auth.slice(0, at));
+    return hit === undefined ? undefined : { ...hit, signature };
+  }
+
+  #remember(prefix: string, parsed: ParsedAuthorization): void {
+    if (this.#parses.size >= MAX_CACHED_PARSES) this.#parses.clear();
+    this.#parses.set(prefix, { ...parsed, signature: "", cacheAs: undefined });
+  }
+
+  /** Algorithm and "Key=Value" tokens, separated by commas and/or whitespace, as AWS reads them. */
+  #parse(auth: string, amzDate: string | undefined): ParsedAuthorization {
+    const tokens = auth.trim().split(AUTH_SEPARATORS);
+    const algorithm = tokens[0] ?? "";
+    let credential: string | undefined;
+    let signedHeaders: string | undefined;
+    let signature: string | undefined;
+    let signatureTokens = 0;
+    for (let i = 1; i < tokens.length; i++) {
+      const token = tokens[i] ?? "";
+      if (token === "") continue;
+      const eq = token.indexOf("=");
+      if (eq < 0) {
+        throw incomplete(
+          `'${token}' not a valid key=value pair (missing equal-sign) in Authorization header: '${auth}'.`,
+        );
+      }
+      const name = token.slice(0, eq);
+      const value = token.slice(eq + 1);
+      if (name === "Credential") credential = value;
+      else if (name === "SignedHeaders") signedHeaders = value;
+      else if (name === "Signature") {
+        signature = value;
+        signatureTokens++;
+      }
+    }
+
+    let missing = "";
+    if (!credential) missing += "Authorization header requires 'Credential' parameter. ";
+    if (!signature) missing += "Authorization header requires 'Signature' parameter. ";
+    if (signedHeaders === undefined) missing += "Authorization header requires 'SignedHeaders' parameter. ";
+    if (!amzDate) {
+      missing += "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header. ";
+    }
+    if (missing !== "" || !credential || !signature || signedHeaders === undefined || !amzDate) {
+      throw incomplete(`${missing}Authorization=${auth}`);
+    }
+
+    const signedList = signedHeaders.toLowerCase();
+    const signedNames = signedList.split(";");
+
+    let credentialEnd = credential.length;
+    while (credentialEnd > 0 && credential.charCodeAt(credentialEnd - 1) === 0x2f) credentialEnd--;
+    const scopeParts = credential.slice(0, credentialEnd).split("/");
+    const [accessKeyId, scopeDate, region, service, terminator] = scopeParts;
+    const shaped = scopeParts.length === 5 && terminator !== undefined;
+
+    // Scope errors other than the date's (checked per request).
+    let scopeErrors = "";
+    if (shaped && region !== undefined && service !== undefined) {
+      if (!REGION.test(region)) scopeErrors += "Credential should be scoped to a valid region. ";
+      if (service !== this.#service) {
+        scopeErrors += `Credential should be scoped to correct service: '${this.#service}'. `;
+      }
+      if (terminator !== TERMINATOR) {
+        scopeErrors += `Credential should be scoped with a valid terminator: '${TERMINATOR}', not '${terminator}'. `;
+      }
+    }
+    const parsed: ParsedAuthorization = {
+      algorithm,
+      credential,
+      signedList,
+      signedNames,
+      accessKeyId: shaped ? accessKeyId : undefined,
+      scopeDate: shaped ? scopeDate : undefined,
+      region: shaped ? region : undefined,
+      service: shaped ? service : undefined,
+      scopeErrors,
+      signature,
+      cacheAs: undefined,
+    };
+    // Worth remembering: a well-formed header ending with its one Signature token.
+    const prefixLen = auth.length - SIGNATURE_TOKEN_LEN;
+    const cacheable =
+      shaped &&
+      scopeErrors === "" &&
+      algorithm === ALGORITHM &&
+      signatureTokens === 1 &&
+      signature.length === 64 &&
+      prefixLen > 0 &&
+      auth.endsWith(`Signature=${signature}`) &&
+      (auth.charCodeAt(prefixLen - 1) === 0x20 || auth.charCodeAt(prefixLen - 1) === 0x2c);
+    return cacheable ? { ...parsed, cacheAs: auth.slice(0, prefixLen) } : parsed;
   }
 
   #signingKey(accessKeyId: string, date: string, region: string, secret: SecretBytes): Buffer {

@@ -2,7 +2,7 @@ import { constants } from "node:fs";
 import { mkdir, open, readFile, stat, type FileHandle } from "node:fs/promises";
 import { join } from "node:path";
 import { eventTimeOf, type CloudTrailEvent } from "./cloudtrail-record.js";
-import { GENESIS, buildLine, canonicalJson, parseLine, sha256Hex, type BuiltLine, type ChainHead, type LineType, type ParsedLine } from "./hash-chain.js";
+import { GENESIS, buildLine, buildLineFromCanonical, canonicalJson, parseLine, sha256Hex, type BuiltLine, type ChainHead, type LineType, type ParsedLine } from "./hash-chain.js";
 import { listSegments, segmentName, splitSegment, type SegmentFile } from "./segments.js";
 import { signDigest, type AuditSigner } from "./signing-key.js";
 
@@ -98,7 +98,7 @@ type EntryKind = "event" | "intent" | "recovery" | "gap" | "digest";
 
 interface Entry {
   readonly kind: EntryKind;
-  readonly body?: Readonly<Record<string, unknown>>;
+  /** The body's canonical JSON (every kind but digest). Only the text is queued: the record object can go at once. */
   readonly canonical?: string;
   readonly resolve: () => void;
   readonly reject: (e: Error) => void;
@@ -262,17 +262,18 @@ export class AuditLog {
     // Serialising here refuses a record that JSON cannot carry (or a secret holder) at the caller.
     let canonical: string;
     try {
+      if (Object.prototype.hasOwnProperty.call(body, "trent")) throw new TypeError("a record body must not have a trent member");
       canonical = canonicalJson(body);
     } catch (e) {
       return Promise.reject(e instanceof Error ? e : new Error(String(e)));
     }
     if (this.#durable) {
       return new Promise<void>((resolve, reject) => {
-        this.#queue.push({ kind, body, canonical, resolve, reject });
+        this.#queue.push({ kind, canonical, resolve, reject });
         this.#schedule();
       });
     }
-    this.#queue.push({ kind, body, canonical, resolve: noop, reject: noop });
+    this.#queue.push({ kind, canonical, resolve: noop, reject: noop });
     this.#schedule();
     return Promise.resolve();
   }
@@ -331,8 +332,8 @@ export class AuditLog {
   }
 
   #build(e: Entry): BuiltLine {
-    if (e.body === undefined) throw new Error("entry without a body");
-    return buildLine(e.kind as LineType, e.body, this.#work.head, e.canonical);
+    if (e.canonical === undefined) throw new Error("entry without a body");
+    return buildLineFromCanonical(e.kind as LineType, e.canonical, this.#work.head);
   }
 
   #add(chunk: Chunk, line: BuiltLine, entry: Entry | undefined): void {
@@ -451,7 +452,7 @@ export class AuditLog {
   /** Writes recovery, gap and digest lines directly (no appends can be queued meanwhile). */
   async #writeNow(entries: { kind: EntryKind; body?: Readonly<Record<string, unknown>> }[]): Promise<void> {
     await this.#writeBatch(
-      entries.map((e) => ({ ...e, ...(e.body !== undefined ? { canonical: canonicalJson(e.body) } : {}), resolve: noop, reject: noop })),
+      entries.map((e) => ({ kind: e.kind, ...(e.body !== undefined ? { canonical: canonicalJson(e.body) } : {}), resolve: noop, reject: noop })),
     );
   }
 

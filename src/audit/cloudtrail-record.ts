@@ -126,8 +126,17 @@ function isOperation(op: string | undefined): op is OperationName {
   return op !== undefined && Object.prototype.hasOwnProperty.call(REQUEST_ALLOWLIST, op);
 }
 
+let lastSecond = Number.NaN;
+let lastEventTime = "";
+
+/** ISO 8601 UTC to the second ("2025-05-20T20:46:16Z"); formatted once per second. */
 export function eventTimeOf(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
+  const second = Math.floor(ms / 1000);
+  if (second !== lastSecond) {
+    lastEventTime = new Date(second * 1000).toISOString().replace(/\.\d{3}Z$/, "Z");
+    lastSecond = second;
+  }
+  return lastEventTime;
 }
 
 function normaliseIp(ip: string): string {
@@ -137,9 +146,10 @@ function normaliseIp(ip: string): string {
 function userIdentity(call: AuditCall): CloudTrailUserIdentity {
   const c = call.caller;
   if (c === undefined) {
-    return call.accessKeyId !== undefined ? { type: "Unknown", accessKeyId: call.accessKeyId } : { type: "Unknown" };
+    return call.accessKeyId !== undefined ? { accessKeyId: call.accessKeyId, type: "Unknown" } : { type: "Unknown" };
   }
-  const base = { type: c.principalType, principalId: c.principalId, arn: c.principalArn, accountId: c.accountId, accessKeyId: c.accessKeyId };
+  // Members in sorted order, so that the canonical form of the record needs no reordering.
+  const base = { accessKeyId: c.accessKeyId, accountId: c.accountId, arn: c.principalArn, principalId: c.principalId, type: c.principalType };
   if (c.principalType === "IAMUser") {
     const name = c.principalArn.slice(c.principalArn.lastIndexOf("/") + 1);
     return { ...base, userName: name };
@@ -147,8 +157,16 @@ function userIdentity(call: AuditCall): CloudTrailUserIdentity {
   return base;
 }
 
+/** The fifth field of an ARN (the account), as arn.split(":")[4]. */
 function accountOfArn(arn: string): string | undefined {
-  return arn.split(":")[4];
+  let start = 0;
+  for (let i = 0; i < 4; i++) {
+    const c = arn.indexOf(":", start);
+    if (c < 0) return undefined;
+    start = c + 1;
+  }
+  const end = arn.indexOf(":", start);
+  return end < 0 ? arn.slice(start) : arn.slice(start, end);
 }
 
 /** A key id or key ARN as a key ARN; undefined for aliases and invalid identifiers. */
@@ -272,48 +290,57 @@ function params(op: string | undefined, call: AuditCall): JsonObject | null {
     r["encryptionAlgorithm"] = typeof out?.["EncryptionAlgorithm"] === "string" ? out["EncryptionAlgorithm"] : "SYMMETRIC_DEFAULT";
   }
   if (r["keyId"] === undefined && typeof out?.["KeyId"] === "string") r["keyId"] = out["KeyId"];
-  return r;
+  // Members in sorted order (the log's canonical order), as requestParameters gives them.
+  const sorted: Record<string, JsonValue> = {};
+  for (const k of Object.keys(r).sort()) sorted[k] = r[k] as JsonValue;
+  return sorted;
 }
 
 const MAX_ERROR_MESSAGE = 1024;
 
-/** The CloudTrail record of one API call, allowed or denied, succeeded or failed. */
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+/**
+ * The CloudTrail record of one API call, allowed or denied, succeeded or failed. Members are
+ * added in sorted order (at every level this module builds), so that the audit log's canonical
+ * form of the record is JSON.stringify of it, with no reordering.
+ */
 export function cloudTrailRecord(call: AuditCall, options: RecordOptions = {}): CloudTrailEvent {
   const op = call.operation;
   const region = call.caller?.region ?? call.region ?? options.defaultRegion ?? "";
   const arns = resourceArns(call, op, region);
   const recipient = (arns[0] !== undefined ? accountOfArn(arns[0]) : undefined) ?? call.caller?.accountId;
   const extra = additionalEventData(call);
-  const response = op === undefined ? null : responseElements(op, call, arns);
-  return {
-    eventVersion: EVENT_VERSION,
-    userIdentity: userIdentity(call),
-    eventTime: eventTimeOf(call.startedAt),
-    eventSource: EVENT_SOURCE,
-    eventName: op ?? "Unknown",
-    awsRegion: region,
-    sourceIPAddress: normaliseIp(call.caller?.sourceIp ?? call.sourceIp ?? ""),
-    userAgent: call.caller?.userAgent ?? call.userAgent ?? "",
-    ...(call.errorCode !== undefined ? { errorCode: call.errorCode } : {}),
-    ...(call.errorCode !== undefined && call.errorMessage !== undefined && call.errorMessage !== ""
-      ? { errorMessage: call.errorMessage.slice(0, MAX_ERROR_MESSAGE) }
-      : {}),
-    requestParameters: params(op, call),
-    responseElements: response,
-    ...(extra !== undefined ? { additionalEventData: extra } : {}),
-    requestID: call.requestId,
-    eventID: (options.eventId ?? randomUUID)(),
-    readOnly: op !== undefined && READ_ONLY.has(op),
-    ...(arns.length > 0 ? { resources: arns.map(resource) } : {}),
-    eventType: "AwsApiCall",
-    managementEvent: true,
-    ...(recipient !== undefined ? { recipientAccountId: recipient } : {}),
-    eventCategory: "Management",
-  };
+  const r = {} as Mutable<CloudTrailEvent>;
+  if (extra !== undefined) r.additionalEventData = extra;
+  r.awsRegion = region;
+  if (call.errorCode !== undefined) {
+    r.errorCode = call.errorCode;
+    if (call.errorMessage !== undefined && call.errorMessage !== "") r.errorMessage = call.errorMessage.slice(0, MAX_ERROR_MESSAGE);
+  }
+  r.eventCategory = "Management";
+  r.eventID = (options.eventId ?? randomUUID)();
+  r.eventName = op ?? "Unknown";
+  r.eventSource = EVENT_SOURCE;
+  r.eventTime = eventTimeOf(call.startedAt);
+  r.eventType = "AwsApiCall";
+  r.eventVersion = EVENT_VERSION;
+  r.managementEvent = true;
+  r.readOnly = op !== undefined && READ_ONLY.has(op);
+  if (recipient !== undefined) r.recipientAccountId = recipient;
+  r.requestID = call.requestId;
+  r.requestParameters = params(op, call);
+  if (arns.length > 0) r.resources = arns.map(resource);
+  r.responseElements = op === undefined ? null : responseElements(op, call, arns);
+  r.sourceIPAddress = normaliseIp(call.caller?.sourceIp ?? call.sourceIp ?? "");
+  r.userAgent = call.caller?.userAgent ?? call.userAgent ?? "";
+  r.userIdentity = userIdentity(call);
+  return r;
 }
 
 function resource(arn: string): CloudTrailResource {
-  return { accountId: accountOfArn(arn) ?? "", type: "AWS::KMS::Key", ARN: arn };
+  // "ARN" sorts before "accountId" (upper case first).
+  return { ARN: arn, accountId: accountOfArn(arn) ?? "", type: "AWS::KMS::Key" };
 }
 
 // ---------------------------------------------------------------------------------------------

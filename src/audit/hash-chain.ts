@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 
 /**
  * The audit log's hash chain. Every line of a segment file is one JSON object: its body (a
@@ -55,9 +55,83 @@ export const GENESIS: ChainHead = { seq: 0, hash: GENESIS_HASH };
  * value is `undefined` are skipped, as JSON.stringify skips them.
  */
 export function canonicalJson(value: unknown): string {
-  return encode(value, 0);
+  const o = ordered(value, 0);
+  return o === UNORDERABLE ? encode(value, 0) : JSON.stringify(o);
 }
 
+/** Marks a value JSON.stringify cannot write in canonical order (integer-like keys out of order). */
+const UNORDERABLE: unique symbol = Symbol("unorderable");
+
+function keysSorted(keys: readonly string[]): boolean {
+  for (let i = 1; i < keys.length; i++) if ((keys[i - 1] as string) >= (keys[i] as string)) return false;
+  return true;
+}
+
+/**
+ * The fast path of canonicalJson: checks `v` as `encode` does (throwing the same TypeErrors) and
+ * returns a value whose JSON.stringify is the canonical text: `v` itself when every object's keys
+ * already enumerate in sorted order (records are built that way), otherwise copies of the objects
+ * that do not, with their keys inserted in sorted order. Returns UNORDERABLE when an object has
+ * integer-like keys that JavaScript enumerates before others that sort first ({"9":..,"10":..}):
+ * `encode` then writes the text. JSON.stringify and `encode` agree on everything else: strings
+ * and numbers (encode uses JSON.stringify for them), undefined members skipped, undefined array
+ * items written as null, no whitespace.
+ */
+function ordered(v: unknown, depth: number): unknown {
+  if (v === null) return v;
+  switch (typeof v) {
+    case "string":
+    case "boolean":
+      return v;
+    case "number":
+      if (!Number.isFinite(v)) throw new TypeError("canonicalJson: non-finite number");
+      return v;
+    case "object":
+      break;
+    default:
+      throw new TypeError(`canonicalJson: cannot serialise a ${typeof v}`);
+  }
+  if (depth > 64) throw new TypeError("canonicalJson: nesting too deep");
+  if (Array.isArray(v)) {
+    let copy: unknown[] | undefined;
+    for (let i = 0; i < v.length; i++) {
+      const item: unknown = v[i];
+      const o = item === undefined ? item : ordered(item, depth + 1);
+      if (o === UNORDERABLE) return UNORDERABLE;
+      if (o !== item && copy === undefined) copy = v.slice(0, i) as unknown[];
+      if (copy !== undefined) copy.push(o === undefined ? null : o);
+    }
+    return copy ?? v;
+  }
+  const proto: unknown = Object.getPrototypeOf(v);
+  if (proto !== Object.prototype && proto !== null) {
+    throw new TypeError("canonicalJson: only plain objects can be serialised");
+  }
+  const obj = v as Record<string, unknown>;
+  const keys = Object.keys(obj);
+  let sorted = keysSorted(keys);
+  let children: Map<string, unknown> | undefined;
+  for (const k of keys) {
+    const item = obj[k];
+    if (item === undefined) continue;
+    const o = ordered(item, depth + 1);
+    if (o === UNORDERABLE) return UNORDERABLE;
+    if (o !== item) (children ??= new Map()).set(k, o);
+  }
+  if (sorted && children === undefined) return v;
+  if (!sorted) keys.sort();
+  // No prototype: a "__proto__" member (a client can name an encryption context key so) stays a member.
+  const copy = Object.create(null) as Record<string, unknown>;
+  for (const k of keys) {
+    const item = obj[k];
+    if (item === undefined) continue;
+    copy[k] = children?.has(k) === true ? children.get(k) : item;
+  }
+  if (!sorted) sorted = keysSorted(Object.keys(copy));
+  return sorted ? copy : UNORDERABLE;
+}
+
+/** The reference encoder (and the slow path for objects whose key order JSON.stringify cannot follow). */
 function encode(v: unknown, depth: number): string {
   if (v === null) return "null";
   switch (typeof v) {
@@ -101,7 +175,7 @@ function encode(v: unknown, depth: number): string {
 }
 
 export function sha256Hex(data: string | Uint8Array): string {
-  return createHash("sha256").update(data).digest("hex");
+  return hash("sha256", data, "hex");
 }
 
 export function lineHash(type: LineType, seq: number, prevHash: string, body: Readonly<Record<string, unknown>>): string {
@@ -133,6 +207,14 @@ export function buildLine(
   canonicalBody: string = canonicalJson(body),
 ): BuiltLine {
   if (Object.prototype.hasOwnProperty.call(body, "trent")) throw new TypeError("a record body must not have a trent member");
+  return buildLineFromCanonical(type, canonicalBody, head);
+}
+
+/**
+ * buildLine from the body's canonical text alone (the writer keeps only the text of a queued
+ * record, and checks for a `trent` member when it serialises the body).
+ */
+export function buildLineFromCanonical(type: LineType, canonicalBody: string, head: ChainHead): BuiltLine {
   if (!canonicalBody.startsWith("{")) throw new TypeError("a record body must be an object");
   const seq = head.seq + 1;
   const hash = lineHashOfCanonicalBody(type, seq, head.hash, canonicalBody);

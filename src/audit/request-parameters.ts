@@ -131,8 +131,11 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 
 function stringRecord(v: unknown): Record<string, string> | undefined {
   if (!isPlainObject(v)) return undefined;
+  const keys = Object.keys(v);
+  if (keys.length > 1) keys.sort(); // the audit log's canonical order, so it need not reorder
   const out: Record<string, string> = {};
-  for (const [k, x] of Object.entries(v)) {
+  for (const k of keys) {
+    const x = v[k];
     if (typeof x !== "string") return undefined;
     out[k] = x;
   }
@@ -172,18 +175,44 @@ export function renderValue(kind: MemberKind, v: unknown): JsonValue | undefined
   }
 }
 
+interface Member {
+  readonly name: string;
+  readonly kind: MemberKind;
+  /** The name CloudTrail writes. */
+  readonly camel: string;
+}
+
+/** Each operation's allowlist as members ordered by their CloudTrail name (the log's canonical order). */
+const PLANS = new Map<string, readonly Member[]>();
+
+function plan(operation: OperationName): readonly Member[] {
+  let members = PLANS.get(operation);
+  if (members === undefined) {
+    members = (REQUEST_ALLOWLIST[operation] as readonly Spec<string>[])
+      .map((spec) => {
+        const [name, kind] = typeof spec === "string" ? [spec, "scalar" as const] : spec;
+        return { name, kind, camel: lowerCamel(name) };
+      })
+      .sort((a, b) => (a.camel < b.camel ? -1 : a.camel > b.camel ? 1 : 0));
+    PLANS.set(operation, members);
+  }
+  return members;
+}
+
 /** The allowlisted request members of `operation`, renamed and rendered; null when there are none. */
 export function requestParameters(operation: OperationName, input: unknown): Record<string, JsonValue> | null {
   if (!isPlainObject(input)) return null;
-  const specs = REQUEST_ALLOWLIST[operation] as readonly Spec<string>[];
   const out: Record<string, JsonValue> = {};
-  for (const spec of specs) {
-    const [name, kind] = typeof spec === "string" ? [spec, "scalar" as const] : spec;
-    if (!Object.prototype.hasOwnProperty.call(input, name)) continue;
-    const rendered = renderValue(kind, input[name]);
-    if (rendered !== undefined) out[lowerCamel(name)] = rendered;
+  let any = false;
+  for (const m of plan(operation)) {
+    if (!Object.prototype.hasOwnProperty.call(input, m.name)) continue;
+    const rendered = renderValue(m.kind, input[m.name]);
+    if (rendered !== undefined) {
+      out[m.camel] = rendered;
+      any = true;
+    }
   }
-  return Object.keys(out).length === 0 ? null : out;
+  return any ? out : null;
 }
 
 export { isPlainObject };

@@ -43,6 +43,13 @@ export async function openDataDir(dataDir: string | undefined): Promise<OpenedDa
   };
 }
 
+/** Opens only the store of a data directory (SQLite, or TRENT_DATABASE_URL): no keystore, no shares asked. */
+export async function openStoreOnly(dataDir: string | undefined): Promise<Store> {
+  const dir = dataDir ?? process.env["TRENT_DATA_DIR"] ?? defaultDataDir();
+  const url = process.env["TRENT_DATABASE_URL"];
+  return url !== undefined ? PostgresStore.open(url) : new SqliteStore(join(dir, "trent.db"));
+}
+
 export type OutputFormat = "json" | "text";
 
 /** Prints a result as JSON (for scripts) or as `key: value` lines. */

@@ -50,6 +50,14 @@ export function registerIdentityCommands(program: Command): void {
     ),
   );
 
+  common(account.command("delete").description("delete an account, its users, roles and access keys (refused while it has keys)").requiredOption("--account-id <id>", "12 digits")).action(
+    (o: Common & { accountId: string }) =>
+      withIdentities(o, async (ids, out) => {
+        await ids.deleteAccount(o.accountId);
+        printResult(out, { Deleted: o.accountId });
+      }),
+  );
+
   for (const [noun, type] of [
     ["user", "IAMUser"],
     ["role", "Role"],

@@ -3,7 +3,9 @@ import { Command } from "commander";
 import { resolveConfig, type ConfigFlags } from "../service/config.js";
 import { Trent } from "../service/trent.js";
 import { registerAuditCommands } from "./audit-command.js";
+import { registerExplainCommand } from "./explain-command.js";
 import { registerIdentityCommands } from "./identity-commands.js";
+import { registerKeyCommands } from "./key-commands.js";
 import { registerOperatorCommands } from "./operator-commands.js";
 
 const program = new Command();
@@ -24,17 +26,20 @@ program
   .option("--database-url <url>", "PostgreSQL connection string for several nodes (env TRENT_DATABASE_URL; default SQLite)")
   .option("--tls-cert <file>", "TLS certificate (PEM) (env TRENT_TLS_CERT)")
   .option("--tls-key <file>", "TLS private key (PEM) (env TRENT_TLS_KEY)")
+  .option("--log-level <level>", "fatal, error, warn, info, debug, trace or silent (env TRENT_LOG_LEVEL, default info)")
+  .option(
+    "--hsm-clusters <file>",
+    'JSON mapping CloudHSM cluster ids of custom key stores to PKCS#11 tokens: {"cluster-…": {"modulePath", "tokenLabel"}} (env TRENT_HSM_CLUSTERS: a file, or the JSON)',
+  )
   .action(async (flags: ConfigFlags) => {
     const config = resolveConfig(flags, process.env);
     const trent = await Trent.start(config);
-    process.stdout.write(
-      `${JSON.stringify({ level: "info", msg: "trent listening", mode: config.mode, endpoint: trent.endpoint, dataDir: config.dataDir })}\n`,
-    );
+    trent.logger.info({ mode: config.mode, endpoint: trent.endpoint, dataDir: config.dataDir }, "trent listening");
     let stopping = false;
     const stop = (signal: string) => {
       if (stopping) return;
       stopping = true;
-      process.stdout.write(`${JSON.stringify({ level: "info", msg: "stopping", signal })}\n`);
+      trent.logger.info({ signal }, "stopping");
       trent.stop().then(
         () => process.exit(0),
         () => process.exit(1),
@@ -47,6 +52,8 @@ program
 registerIdentityCommands(program);
 registerOperatorCommands(program);
 registerAuditCommands(program);
+registerKeyCommands(program);
+registerExplainCommand(program);
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   process.stderr.write(`trent: ${e instanceof Error ? e.message : String(e)}\n`);

@@ -47,16 +47,25 @@ export function bytesToUuid(b: Buffer): string {
 }
 
 export function buildHeader(keyId: string, materialId: string, nonce: Buffer, iv: Buffer): Buffer {
-  const header = Buffer.alloc(HEADER_LEN);
-  header[0] = FORMAT_SYMMETRIC_V1;
-  uuidToBytes(keyId).copy(header, 1);
-  const mat = Buffer.from(materialId, "hex");
-  if (mat.length !== MATERIAL_ID_LEN) throw new RangeError("material id must be 32 bytes");
-  mat.copy(header, 1 + KEY_ID_LEN);
-  if (nonce.length !== NONCE_LEN || iv.length !== IV_LEN) throw new RangeError("bad nonce or iv length");
-  nonce.copy(header, 1 + KEY_ID_LEN + MATERIAL_ID_LEN);
-  iv.copy(header, 1 + KEY_ID_LEN + MATERIAL_ID_LEN + NONCE_LEN);
+  const header = Buffer.allocUnsafe(HEADER_LEN);
+  writeHeader(header, keyId, materialId, nonce, iv);
   return header;
+}
+
+const HEX64 = /^[0-9a-fA-F]{64}$/;
+
+/** Writes the header into `out` (at least HEADER_LEN bytes) without intermediate buffers. */
+export function writeHeader(out: Buffer, keyId: string, materialId: string, nonce: Uint8Array, iv: Uint8Array): void {
+  if (out.length < HEADER_LEN) throw new RangeError("header buffer too short");
+  const hex = keyId.replace(/-/g, "");
+  if (!/^[0-9a-f]{32}$/.test(hex)) throw new RangeError("not a UUID");
+  if (!HEX64.test(materialId)) throw new RangeError("material id must be 32 bytes");
+  if (nonce.length !== NONCE_LEN || iv.length !== IV_LEN) throw new RangeError("bad nonce or iv length");
+  out[0] = FORMAT_SYMMETRIC_V1;
+  out.write(hex, 1, KEY_ID_LEN, "hex");
+  out.write(materialId, 1 + KEY_ID_LEN, MATERIAL_ID_LEN, "hex");
+  out.set(nonce, 1 + KEY_ID_LEN + MATERIAL_ID_LEN);
+  out.set(iv, 1 + KEY_ID_LEN + MATERIAL_ID_LEN + NONCE_LEN);
 }
 
 export function assembleBlob(header: Buffer, tag: Buffer, ciphertext: Buffer): Buffer {
@@ -76,4 +85,63 @@ export function parseSymmetricBlob(blob: Uint8Array): SymmetricBlob | undefined 
   const tag = b.subarray(off, (off += TAG_LEN));
   const ciphertext = b.subarray(off);
   return { format: FORMAT_SYMMETRIC_V1, keyId, materialId, header, nonce, iv, tag, ciphertext };
+}
+
+/**
+ * Ciphertext of a KMS key in a custom key store (format 0x02): AES-256-GCM computed inside the
+ * PKCS#11 token with the key's non-extractable token key; no KDF, the key material never leaves
+ * the token.
+ *
+ *   offset  size  field
+ *   0       1     format (0x02 = HSM-resident key, AES-256-GCM in the token)
+ *   1       16    KMS key id (UUID bytes)
+ *   17      32    key material id (the token key's CKA_ID)
+ *   49      12    AES-GCM IV
+ *   61      n     ciphertext
+ *   61+n    16    AES-GCM tag (PKCS#11 returns ciphertext || tag)
+ *
+ * The header (bytes 0..60) is authenticated as AAD together with the canonical encryption context.
+ */
+export const FORMAT_HSM_V1 = 0x02;
+export const HSM_HEADER_LEN = 1 + KEY_ID_LEN + MATERIAL_ID_LEN + IV_LEN;
+export const HSM_BLOB_OVERHEAD = HSM_HEADER_LEN + TAG_LEN;
+
+export interface HsmBlob {
+  readonly format: typeof FORMAT_HSM_V1;
+  readonly keyId: string;
+  readonly materialId: string;
+  readonly header: Buffer;
+  readonly iv: Buffer;
+  /** ciphertext || tag, as the token takes it. */
+  readonly ciphertextAndTag: Buffer;
+}
+
+export function buildHsmHeader(keyId: string, materialId: string, iv: Uint8Array): Buffer {
+  const hex = keyId.replace(/-/g, "");
+  if (!/^[0-9a-f]{32}$/.test(hex)) throw new RangeError("not a UUID");
+  if (!HEX64.test(materialId)) throw new RangeError("material id must be 32 bytes");
+  if (iv.length !== IV_LEN) throw new RangeError("bad iv length");
+  const header = Buffer.allocUnsafe(HSM_HEADER_LEN);
+  header[0] = FORMAT_HSM_V1;
+  header.write(hex, 1, KEY_ID_LEN, "hex");
+  header.write(materialId, 1 + KEY_ID_LEN, MATERIAL_ID_LEN, "hex");
+  header.set(iv, 1 + KEY_ID_LEN + MATERIAL_ID_LEN);
+  return header;
+}
+
+/** Parses a format-0x02 blob's framing; undefined for anything else. */
+export function parseHsmBlob(blob: Uint8Array): HsmBlob | undefined {
+  if (blob.length < HSM_BLOB_OVERHEAD || blob[0] !== FORMAT_HSM_V1) return undefined;
+  const b = Buffer.from(blob.buffer, blob.byteOffset, blob.byteLength);
+  const keyId = bytesToUuid(b.subarray(1, 1 + KEY_ID_LEN));
+  const materialId = b.subarray(1 + KEY_ID_LEN, 1 + KEY_ID_LEN + MATERIAL_ID_LEN).toString("hex");
+  const iv = b.subarray(1 + KEY_ID_LEN + MATERIAL_ID_LEN, HSM_HEADER_LEN);
+  return { format: FORMAT_HSM_V1, keyId, materialId, header: b.subarray(0, HSM_HEADER_LEN), iv, ciphertextAndTag: b.subarray(HSM_HEADER_LEN) };
+}
+
+/** The KMS key id any symmetric blob of Trent's (format 0x01 or 0x02) names, or undefined. */
+export function keyIdOfSymmetricBlob(blob: Uint8Array): string | undefined {
+  if (blob[0] === FORMAT_SYMMETRIC_V1 && blob.length >= BLOB_OVERHEAD) return bytesToUuid(Buffer.from(blob.buffer, blob.byteOffset + 1, KEY_ID_LEN));
+  if (blob[0] === FORMAT_HSM_V1 && blob.length >= HSM_BLOB_OVERHEAD) return bytesToUuid(Buffer.from(blob.buffer, blob.byteOffset + 1, KEY_ID_LEN));
+  return undefined;
 }

@@ -17,8 +17,11 @@ export function legacyCustomerMasterKeySpec(spec: string): string | undefined {
   return LEGACY_SPECS.has(spec) ? spec : undefined;
 }
 
-/** KeyMetadata as DescribeKey, CreateKey and friends return it. */
-export function toKeyMetadata(key: KeyRecord): KeyMetadata {
+/**
+ * KeyMetadata as DescribeKey, CreateKey and friends return it. A key in a custom key store also
+ * shows the cluster of its store (`cloudHsmClusterId`, read by the caller).
+ */
+export function toKeyMetadata(key: KeyRecord, store?: { readonly cloudHsmClusterId: string }): KeyMetadata {
   const md: Record<string, unknown> = {
     AWSAccountId: key.accountId,
     KeyId: key.keyId,
@@ -35,6 +38,7 @@ export function toKeyMetadata(key: KeyRecord): KeyMetadata {
   if (key.validTo !== undefined && key.expirationModel === "KEY_MATERIAL_EXPIRES") md["ValidTo"] = new Date(key.validTo);
   md["Origin"] = key.origin;
   if (key.customKeyStoreId !== undefined) md["CustomKeyStoreId"] = key.customKeyStoreId;
+  if (store !== undefined) md["CloudHsmClusterId"] = store.cloudHsmClusterId;
   if (key.origin === "EXTERNAL" && key.expirationModel !== undefined) md["ExpirationModel"] = key.expirationModel;
   md["KeyManager"] = "CUSTOMER";
   if (LEGACY_SPECS.has(key.keySpec)) md["CustomerMasterKeySpec"] = key.keySpec;
@@ -44,7 +48,8 @@ export function toKeyMetadata(key: KeyRecord): KeyMetadata {
   if (key.keyState === "PendingDeletion" && key.pendingWindowDays !== undefined) {
     md["PendingDeletionWindowInDays"] = key.pendingWindowDays;
   }
-  if (key.currentMaterialId !== undefined && key.keySpec === "SYMMETRIC_DEFAULT") {
+  // AWS: present for symmetric keys of origin AWS_KMS or EXTERNAL (not for keys in custom key stores).
+  if (key.currentMaterialId !== undefined && key.keySpec === "SYMMETRIC_DEFAULT" && key.customKeyStoreId === undefined) {
     md["CurrentKeyMaterialId"] = key.currentMaterialId;
   }
   return md as unknown as KeyMetadata;

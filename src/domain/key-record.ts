@@ -1,3 +1,4 @@
+import { nextMaterialExpiry, type ImportedMaterial } from "./imported-material.js";
 import type { KeyState } from "./key-state-table.js";
 import type { KeyUsage } from "./key-spec.js";
 import type { WrappedKey } from "../keystore/keystore.js";
@@ -39,8 +40,11 @@ export interface KeyRecord {
   readonly rotation: RotationSettings;
   /** Id of the material Encrypt uses; absent while PendingImport. */
   readonly currentMaterialId?: string;
+  /** EXTERNAL keys: what DescribeKey shows, derived from importedMaterials (see withImportedMaterials). */
   readonly validTo?: number;
   readonly expirationModel?: "KEY_MATERIAL_EXPIRES" | "KEY_MATERIAL_DOES_NOT_EXPIRE";
+  /** EXTERNAL keys: every key material imported into the key, present or deleted, in import order. */
+  readonly importedMaterials?: readonly ImportedMaterial[];
   readonly customKeyStoreId?: string;
   /** Incremented by the store on every write; used for compare-and-swap. */
   readonly revision: number;
@@ -79,6 +83,8 @@ export function nextDueAt(key: KeyRecord): number | undefined {
   // Disabled keys do not rotate; re-enabling recomputes this and a missed rotation happens then.
   if (key.rotation.enabled && key.keyState === "Enabled") consider(key.rotation.nextRotationAt);
   if (key.expirationModel === "KEY_MATERIAL_EXPIRES") consider(key.validTo);
+  // Imported material expires whatever the key state (a pending-rotation one too).
+  consider(nextMaterialExpiry(key));
   return due;
 }
 

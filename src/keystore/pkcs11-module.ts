@@ -9,8 +9,11 @@ import { KeystoreError } from "./keystore.js";
  * last), classification of CKR_* codes, and reading the PIN from its source.
  */
 
-/** Where the user PIN comes from: a file (its content, trailing newline removed) or an environment variable. */
-export type PinSource = { readonly file: string } | { readonly env: string };
+/**
+ * Where the user PIN comes from: a file (its content, trailing newline removed), an environment
+ * variable, or the PIN itself (a custom key store's password, unwrapped from the store just before).
+ */
+export type PinSource = { readonly file: string } | { readonly env: string } | { readonly value: string };
 
 export type Binding = typeof import("pkcs11js");
 
@@ -172,6 +175,10 @@ export function releaseModule(m: LoadedModule): void {
 /** Reads the PIN from its source; the message of any error names the source, never the PIN. */
 export function readPin(source: PinSource): string {
   let pin: string | undefined;
+  if ("value" in source) {
+    if (source.value.length === 0) throw new KeystoreError("unavailable", "the PKCS#11 PIN is empty");
+    return source.value;
+  }
   if ("file" in source) {
     try {
       pin = readFileSync(source.file, "utf8").replace(/\r?\n$/, "");

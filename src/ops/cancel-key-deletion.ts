@@ -1,6 +1,7 @@
 import type { CancelKeyDeletionRequest, CancelKeyDeletionResponse } from "../generated/kms-types.js";
 import { keyArn } from "../domain/arn.js";
 import type { KeyRecord } from "../domain/key-record.js";
+import { importsComplete } from "../domain/imported-material.js";
 import type { OpContext } from "./context.js";
 import { mutateKey } from "./support/mutate-key.js";
 import { checkKeyState, useKey } from "./support/use-key.js";
@@ -14,8 +15,9 @@ export async function cancelKeyDeletion(ctx: OpContext, input: CancelKeyDeletion
   const stored = await mutateKey(ctx.store, key, (cur) => {
     checkKeyState(cur, "CancelKeyDeletion");
     const { deletionDate: _d, pendingWindowDays: _p, ...rest } = cur;
-    // A key whose material was never imported goes back to PendingImport; others to Disabled.
-    const next: KeyRecord = { ...rest, keyState: cur.currentMaterialId === undefined ? "PendingImport" : "Disabled" };
+    // A key without all of its imported material goes back to PendingImport; others to Disabled.
+    const complete = cur.origin !== "EXTERNAL" || importsComplete(cur.importedMaterials ?? []);
+    const next: KeyRecord = { ...rest, keyState: complete ? "Disabled" : "PendingImport" };
     return { key: next };
   });
   return { KeyId: keyArn(stored.region, stored.accountId, stored.keyId) };

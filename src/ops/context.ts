@@ -1,5 +1,6 @@
 import type { Authorizer, AuthzRequest, Caller } from "../policy/authorizer.js";
 import type { Store } from "../store/store.js";
+import type { CustomKeyStores } from "./support/custom-key-stores.js";
 import type { KeyMaterials } from "./support/key-materials.js";
 
 export type { Caller } from "../policy/authorizer.js";
@@ -7,6 +8,8 @@ export type { Caller } from "../policy/authorizer.js";
 export interface ServiceLimits {
   /** Max plaintext for symmetric Encrypt (AWS: 4096). */
   readonly maxPlaintextBytes: number;
+  /** Grants per KMS key (AWS's quota: 50,000, the default); tests lower it. */
+  readonly grantsPerKey?: number;
 }
 
 /**
@@ -27,6 +30,8 @@ export interface OpContext {
   /** ARNs of keys this request resolved, in order (the audit record's resources). */
   readonly resolvedKeys: string[];
   readonly limits: ServiceLimits;
+  /** Custom key stores (PKCS#11 tokens) and the keys in them; absent in unit tests that need none. */
+  readonly customKeyStores?: CustomKeyStores | undefined;
 }
 
 export type { AuthzRequest };

@@ -8,7 +8,9 @@ import { checkRequestTags } from "../domain/tags.js";
 import { defaultKeyPolicy } from "../policy/default-key-policy.js";
 import { checkPolicyDocument } from "../policy/check-policy-document.js";
 import type { OpContext } from "./context.js";
+import { admitKeyPolicy, bypassCondition } from "./support/admit-policy.js";
 import { authorize } from "./support/authorize.js";
+import { createKeyInCustomKeyStore } from "./support/create-hsm-key.js";
 
 const DEFAULT_ROTATION_DAYS = 365;
 
@@ -61,14 +63,19 @@ export async function createKey(ctx: OpContext, input: CreateKeyRequest): Promis
       "kms:KeyUsage": usage,
       "kms:KeyOrigin": origin,
       "kms:MultiRegion": input.MultiRegion === true,
-      "kms:BypassPolicyLockoutSafetyCheck": input.BypassPolicyLockoutSafetyCheck === true,
+      ...bypassCondition(input.BypassPolicyLockoutSafetyCheck),
     },
   });
 
   if (input.MultiRegion === true) {
     throw new KmsError("UnsupportedOperationException", "Trent does not create multi-Region keys.");
   }
-  if (origin !== "AWS_KMS") {
+  // A key in a custom key store: its material is generated in the store's PKCS#11 token.
+  if (origin === "AWS_CLOUDHSM" || input.CustomKeyStoreId !== undefined) {
+    return createKeyInCustomKeyStore(ctx, input, { spec, usage, origin, policy, tags });
+  }
+  // EXTERNAL: a key without material (PendingImport) for ImportKeyMaterial, of any key spec.
+  if (origin !== "AWS_KMS" && origin !== "EXTERNAL") {
     throw new KmsError("UnsupportedOperationException", `Origin ${origin} is not supported by this Trent yet.`);
   }
   if (input.CustomKeyStoreId !== undefined || input.XksKeyId !== undefined) {
@@ -80,7 +87,8 @@ export async function createKey(ctx: OpContext, input: CreateKeyRequest): Promis
 
   const now = ctx.now();
   const keyId = randomUUID();
-  const material: KeyMaterialRecord = await ctx.materials.generate(keyId, spec, "CREATE", now, ctx.random);
+  const material: KeyMaterialRecord | undefined =
+    origin === "EXTERNAL" ? undefined : await ctx.materials.generate(keyId, spec, "CREATE", now, ctx.random);
   const key: KeyRecord = {
     keyId,
     accountId: ctx.caller.accountId,
@@ -89,14 +97,15 @@ export async function createKey(ctx: OpContext, input: CreateKeyRequest): Promis
     description: input.Description ?? "",
     keyUsage: usage,
     keySpec: spec,
-    origin: "AWS_KMS",
-    keyState: "Enabled",
+    origin,
+    keyState: material === undefined ? "PendingImport" : "Enabled",
     policy,
     tags,
     rotation: { enabled: false, periodDays: DEFAULT_ROTATION_DAYS, onDemandCount: 0 },
-    currentMaterialId: material.materialId,
+    ...(material !== undefined ? { currentMaterialId: material.materialId } : {}),
     revision: 0,
   };
-  await ctx.store.createKey(key, [material]);
+  if (input.Policy !== undefined) await admitKeyPolicy(ctx, key, input.BypassPolicyLockoutSafetyCheck === true);
+  await ctx.store.createKey(key, material !== undefined ? [material] : []);
   return { KeyMetadata: toKeyMetadata(key) };
 }

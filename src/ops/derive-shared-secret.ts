@@ -23,11 +23,15 @@ export async function deriveSharedSecret(ctx: OpContext, input: DeriveSharedSecr
     usage: "KEY_AGREEMENT",
     conditions: { "kms:KeyAgreementAlgorithm": input.KeyAgreementAlgorithm },
   });
-  if (input.DryRun === true) dryRunSucceeded();
   const { secret } = await ctx.materials.current(key);
   const shared = withCryptoErrors(() =>
     ecdh(key.keySpec as KeyAgreementKeySpec, input.KeyAgreementAlgorithm, secret, Buffer.from(input.PublicKey)),
   );
+  if (input.DryRun === true) {
+    // The peer public key has been checked (a bad one fails above); nothing is returned.
+    shared.dispose();
+    dryRunSucceeded();
+  }
   return {
     KeyId: keyArn(key.region, key.accountId, key.keyId),
     SharedSecret: shared,

@@ -5,7 +5,7 @@ import type { OpContext } from "./context.js";
 import { dryRunSucceeded } from "./dry-run.js";
 import { encryptionAlgorithmFor } from "./support/algorithm.js";
 import { checkAsymmetricPlaintext, encryptWithPublicKey, rejectEncryptionContext } from "./support/asymmetric.js";
-import { encryptionContextConditions } from "./support/conditions.js";
+import { encryptionConditions } from "./support/conditions.js";
 import { sealUnderKey } from "./support/symmetric.js";
 import { useKey } from "./support/use-key.js";
 
@@ -15,10 +15,7 @@ export async function encrypt(ctx: OpContext, input: EncryptRequest): Promise<En
     action: "kms:Encrypt",
     allowAlias: true,
     usage: "ENCRYPT_DECRYPT",
-    conditions: {
-      ...encryptionContextConditions(input.EncryptionContext),
-      ...(input.EncryptionAlgorithm ? { "kms:EncryptionAlgorithm": input.EncryptionAlgorithm } : {}),
-    },
+    conditions: encryptionConditions(input.EncryptionContext, input.EncryptionAlgorithm),
   });
   try {
     const algorithm = encryptionAlgorithmFor(key, input.EncryptionAlgorithm);

@@ -6,7 +6,7 @@ import { keyArn } from "../domain/arn.js";
 import { KmsError } from "../domain/errors.js";
 import type { OpContext } from "./context.js";
 import { dryRunSucceeded } from "./dry-run.js";
-import { encryptionContextConditions } from "./support/conditions.js";
+import { encryptionConditions } from "./support/conditions.js";
 import { dataKeyLength, randomSecret } from "./support/data-key.js";
 import { sealUnderKey } from "./support/symmetric.js";
 import { useKey } from "./support/use-key.js";
@@ -21,7 +21,7 @@ export async function generateDataKeyWithoutPlaintext(
     action: "kms:GenerateDataKeyWithoutPlaintext",
     allowAlias: true,
     usage: "ENCRYPT_DECRYPT",
-    conditions: encryptionContextConditions(input.EncryptionContext),
+    conditions: encryptionConditions(input.EncryptionContext, undefined),
   });
   if (key.keySpec !== "SYMMETRIC_DEFAULT") {
     throw new KmsError("InvalidKeyUsageException", `GenerateDataKeyWithoutPlaintext requires a symmetric encryption KMS key.`);

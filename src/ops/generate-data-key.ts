@@ -3,7 +3,7 @@ import { keyArn } from "../domain/arn.js";
 import { KmsError } from "../domain/errors.js";
 import type { OpContext } from "./context.js";
 import { dryRunSucceeded } from "./dry-run.js";
-import { encryptionContextConditions } from "./support/conditions.js";
+import { encryptionConditions } from "./support/conditions.js";
 import { dataKeyLength, randomSecret } from "./support/data-key.js";
 import { sealUnderKey } from "./support/symmetric.js";
 import { useKey } from "./support/use-key.js";
@@ -18,7 +18,7 @@ export async function generateDataKey(ctx: OpContext, input: GenerateDataKeyRequ
     action: "kms:GenerateDataKey",
     allowAlias: true,
     usage: "ENCRYPT_DECRYPT",
-    conditions: encryptionContextConditions(input.EncryptionContext),
+    conditions: encryptionConditions(input.EncryptionContext, undefined),
   });
   if (key.keySpec !== "SYMMETRIC_DEFAULT") {
     throw new KmsError("InvalidKeyUsageException", `GenerateDataKey requires a symmetric encryption KMS key.`);

@@ -1,6 +1,6 @@
 import type { PutKeyPolicyRequest } from "../generated/kms-types.js";
-import { checkPolicyDocument } from "../policy/check-policy-document.js";
 import type { OpContext } from "./context.js";
+import { admitKeyPolicy, bypassCondition } from "./support/admit-policy.js";
 import { mutateKey } from "./support/mutate-key.js";
 import { checkPolicyName } from "./support/policy-name.js";
 import { checkKeyState, useKey } from "./support/use-key.js";
@@ -11,9 +11,9 @@ export async function putKeyPolicy(ctx: OpContext, input: PutKeyPolicyRequest): 
     operation: "PutKeyPolicy",
     action: "kms:PutKeyPolicy",
     allowAlias: false,
-    conditions: { "kms:BypassPolicyLockoutSafetyCheck": input.BypassPolicyLockoutSafetyCheck === true },
+    conditions: bypassCondition(input.BypassPolicyLockoutSafetyCheck),
   });
-  checkPolicyDocument(input.Policy);
+  await admitKeyPolicy(ctx, { ...key, policy: input.Policy }, input.BypassPolicyLockoutSafetyCheck === true);
   await mutateKey(ctx.store, key, (cur) => {
     checkKeyState(cur, "PutKeyPolicy");
     return { key: { ...cur, policy: input.Policy } };

@@ -12,7 +12,7 @@ import {
   encryptWithPublicKey,
   rejectEncryptionContext,
 } from "./support/asymmetric.js";
-import { encryptionContextConditions } from "./support/conditions.js";
+import { encryptionConditions } from "./support/conditions.js";
 import { keyForAsymmetricCiphertext, keyForCiphertext } from "./support/source-key.js";
 import { requireMember } from "./support/required.js";
 import { openWithKey, sealUnderKey } from "./support/symmetric.js";
@@ -27,7 +27,7 @@ export async function reEncrypt(ctx: OpContext, input: ReEncryptRequest): Promis
   const sourceCheck = {
     operation: "ReEncrypt",
     action: "kms:ReEncryptFrom",
-    conditions: encryptionContextConditions(input.SourceEncryptionContext),
+    conditions: encryptionConditions(input.SourceEncryptionContext, input.SourceEncryptionAlgorithm),
   };
   const sourceAlg = input.SourceEncryptionAlgorithm ?? "SYMMETRIC_DEFAULT";
   // A dry run with IGNORE_CIPHERTEXT checks permissions and state of the named source key only.
@@ -47,14 +47,19 @@ export async function reEncrypt(ctx: OpContext, input: ReEncryptRequest): Promis
     action: "kms:ReEncryptTo",
     allowAlias: true,
     usage: "ENCRYPT_DECRYPT",
-    conditions: encryptionContextConditions(input.DestinationEncryptionContext),
+    conditions: encryptionConditions(input.DestinationEncryptionContext, input.DestinationEncryptionAlgorithm),
   });
   const destAlg = encryptionAlgorithmFor(destination, input.DestinationEncryptionAlgorithm);
   if (destAlg !== "SYMMETRIC_DEFAULT") rejectEncryptionContext(input.DestinationEncryptionContext);
-  if (input.DryRun === true || blob === undefined) dryRunSucceeded();
+  if (blob === undefined) dryRunSucceeded();
 
   const opened = await openSource(ctx, source, sourceAlg, blob, input);
   try {
+    if (input.DryRun === true) {
+      // Every check of the real call, the ciphertext and the destination's plaintext limit included.
+      if (destAlg !== "SYMMETRIC_DEFAULT") checkAsymmetricPlaintext(destination, destAlg as AsymmetricEncryptionAlgorithm, opened.plaintext.length);
+      dryRunSucceeded();
+    }
     const sealed = await sealForDestination(ctx, destination, destAlg, opened.plaintext, input);
     return {
       CiphertextBlob: sealed.blob,

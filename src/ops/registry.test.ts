@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { operations } from "../generated/kms-model.js";
-import { NOT_IMPLEMENTED, OPERATIONS, isOperationName } from "./registry.js";
+import { operations, shapes } from "../generated/kms-model.js";
+import { NOT_IMPLEMENTED, OPERATIONS, TAKES_GRANT_TOKENS, isOperationName } from "./registry.js";
 
 const modelOps = Object.keys(operations).sort();
 
@@ -28,6 +28,15 @@ describe("operation registry", () => {
       assert.equal(typeof reason, "string", op);
       assert.ok((reason ?? "").length > 0, `${op} needs a reason`);
     }
+  });
+
+  test("the implemented operations that validate GrantTokens are exactly those whose input has GrantTokens", () => {
+    const withTokens = modelOps.filter((op) => {
+      if (!Object.hasOwn(OPERATIONS, op)) return false;
+      const input = shapes[operations[op as keyof typeof operations].input];
+      return input?.type === "structure" && Object.hasOwn(input.members, "GrantTokens");
+    });
+    assert.deepEqual([...TAKES_GRANT_TOKENS].sort(), withTokens);
   });
 
   test("isOperationName accepts the model's operations and nothing else", () => {

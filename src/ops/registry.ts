@@ -17,6 +17,7 @@ import { generateDataKeyPairWithoutPlaintext } from "./generate-data-key-pair-wi
 import { generateDataKeyWithoutPlaintext } from "./generate-data-key-without-plaintext.js";
 import { generateMac } from "./generate-mac.js";
 import { generateRandom } from "./generate-random.js";
+import { getKeyLastUsage } from "./get-key-last-usage.js";
 import { getKeyPolicy } from "./get-key-policy.js";
 import { getPublicKey } from "./get-public-key.js";
 import { listAliases } from "./list-aliases.js";
@@ -38,6 +39,21 @@ import { rotateKeyOnDemand } from "./rotate-key-on-demand.js";
 import { updateKeyDescription } from "./update-key-description.js";
 import { verify } from "./verify.js";
 import { verifyMac } from "./verify-mac.js";
+import { createGrant } from "./create-grant.js";
+import { listGrants } from "./list-grants.js";
+import { listRetirableGrants } from "./list-retirable-grants.js";
+import { retireGrant } from "./retire-grant.js";
+import { revokeGrant } from "./revoke-grant.js";
+import { checkGrantTokens } from "./support/grants.js";
+import { deleteImportedKeyMaterial } from "./delete-imported-key-material.js";
+import { getParametersForImport } from "./get-parameters-for-import.js";
+import { importKeyMaterial } from "./import-key-material.js";
+import { connectCustomKeyStore } from "./connect-custom-key-store.js";
+import { createCustomKeyStore } from "./create-custom-key-store.js";
+import { deleteCustomKeyStore } from "./delete-custom-key-store.js";
+import { describeCustomKeyStores } from "./describe-custom-key-stores.js";
+import { disconnectCustomKeyStore } from "./disconnect-custom-key-store.js";
+import { updateCustomKeyStore } from "./update-custom-key-store.js";
 
 export type Handler<O extends OperationName> = (
   ctx: OpContext,
@@ -58,6 +74,7 @@ export const OPERATIONS: { readonly [O in OperationName]?: Handler<O> } = {
   GenerateDataKey: generateDataKey,
   GenerateDataKeyWithoutPlaintext: generateDataKeyWithoutPlaintext,
   GenerateRandom: generateRandom,
+  GetKeyLastUsage: getKeyLastUsage,
   GetKeyPolicy: getKeyPolicy,
   ListAliases: listAliases,
   ListKeyPolicies: listKeyPolicies,
@@ -83,32 +100,62 @@ export const OPERATIONS: { readonly [O in OperationName]?: Handler<O> } = {
   GenerateDataKeyPair: generateDataKeyPair,
   GenerateDataKeyPairWithoutPlaintext: generateDataKeyPairWithoutPlaintext,
   DeriveSharedSecret: deriveSharedSecret,
+  CreateGrant: createGrant,
+  ListGrants: listGrants,
+  ListRetirableGrants: listRetirableGrants,
+  RetireGrant: retireGrant,
+  RevokeGrant: revokeGrant,
+  GetParametersForImport: getParametersForImport,
+  ImportKeyMaterial: importKeyMaterial,
+  DeleteImportedKeyMaterial: deleteImportedKeyMaterial,
+  // Custom key stores of type AWS_CLOUDHSM (PKCS#11 tokens); EXTERNAL_KEY_STORE answers
+  // UnsupportedOperationException from inside the operations.
+  CreateCustomKeyStore: createCustomKeyStore,
+  DescribeCustomKeyStores: describeCustomKeyStores,
+  UpdateCustomKeyStore: updateCustomKeyStore,
+  DeleteCustomKeyStore: deleteCustomKeyStore,
+  ConnectCustomKeyStore: connectCustomKeyStore,
+  DisconnectCustomKeyStore: disconnectCustomKeyStore,
 };
+
+/**
+ * Operations that take GrantTokens validate them first (InvalidGrantTokenException for a token
+ * Trent did not issue or whose grant is gone), whatever else they do.
+ */
+function withGrantTokens<O extends OperationName>(handler: Handler<O> | undefined): Handler<O> | undefined {
+  if (handler === undefined) return undefined;
+  return async (ctx, input) => {
+    await checkGrantTokens(ctx, (input as { readonly GrantTokens?: readonly string[] }).GrantTokens);
+    return handler(ctx, input);
+  };
+}
+
+/** The operations whose input has GrantTokens (registry.test.ts checks this against the model). */
+export const TAKES_GRANT_TOKENS = [
+  "CreateGrant", "Decrypt", "DeriveSharedSecret", "DescribeKey", "Encrypt", "GenerateDataKey", "GenerateDataKeyPair",
+  "GenerateDataKeyPairWithoutPlaintext", "GenerateDataKeyWithoutPlaintext", "GenerateMac", "GetPublicKey", "ReEncrypt",
+  "Sign", "Verify", "VerifyMac",
+] as const satisfies readonly OperationName[];
+
+for (const op of TAKES_GRANT_TOKENS) {
+  const table = OPERATIONS as Record<string, Handler<typeof op> | undefined>;
+  table[op] = withGrantTokens(table[op]);
+}
 
 /**
  * Operations of the model Trent answers with UnsupportedOperationException, and why. The README's
  * not-implemented list is this table; a test fails when an operation is in neither list.
+ *
+ * Parts of implemented operations that also answer UnsupportedOperationException (the README lists
+ * them too): external key stores (CustomKeyStoreType EXTERNAL_KEY_STORE in CreateCustomKeyStore,
+ * Origin EXTERNAL_KEY_STORE / XksKeyId in CreateKey), multi-Region keys (CreateKey MultiRegion),
+ * Recipient (Nitro Enclaves attestation).
  */
 export const NOT_IMPLEMENTED: { readonly [O in OperationName]?: string } = {
-  ConnectCustomKeyStore: "custom key stores are not implemented yet",
-  CreateCustomKeyStore: "custom key stores are not implemented yet",
-  DeleteCustomKeyStore: "custom key stores are not implemented yet",
-  DescribeCustomKeyStores: "custom key stores are not implemented yet",
-  DisconnectCustomKeyStore: "custom key stores are not implemented yet",
-  UpdateCustomKeyStore: "custom key stores are not implemented yet",
-  CreateGrant: "grants are not implemented yet",
-  ListGrants: "grants are not implemented yet",
-  ListRetirableGrants: "grants are not implemented yet",
-  RetireGrant: "grants are not implemented yet",
-  RevokeGrant: "grants are not implemented yet",
-  DeleteImportedKeyMaterial: "key import is not implemented yet",
-  GetParametersForImport: "key import is not implemented yet",
-  ImportKeyMaterial: "key import is not implemented yet",
   ReplicateKey: "multi-Region keys are not supported: one Trent deployment serves each region on its own",
   UpdatePrimaryRegion: "multi-Region keys are not supported: one Trent deployment serves each region on its own",
   Encapsulate: "ML-KEM keys are not implemented yet",
   Decapsulate: "ML-KEM keys are not implemented yet",
-  GetKeyLastUsage: "key last-usage tracking is not implemented yet",
 };
 
 export function isOperationName(name: string): name is OperationName {

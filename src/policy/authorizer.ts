@@ -1,4 +1,5 @@
 import type { KeyRecord } from "../domain/key-record.js";
+import type { GrantLike } from "./grants.js";
 
 /** Who is calling: established by SigV4 and the access key's principal. */
 export interface Caller {
@@ -41,9 +42,29 @@ export interface Decision {
   readonly message?: string;
   /** Human-readable trace of what was considered (for the explainer and denial logs). */
   readonly trace: readonly string[];
+  /** The grant that allowed the request, when a grant (and no policy) did. */
+  readonly grant?: GrantLike;
+}
+
+/** A grant as RetireGrant needs to see it (a stored GrantRecord is one). */
+export interface RetirableGrant extends GrantLike {
+  readonly retiringPrincipal?: string;
+  /** arn:aws:iam::ACCOUNT:root of the account in which the grant was created. */
+  readonly issuingAccount: string;
 }
 
 /** The policy engine's entry point. Every call goes through one Authorizer. */
 export interface Authorizer {
   decide(caller: Caller, request: AuthzRequest, now: number): Promise<Decision>;
+  /**
+   * Admits a key policy for CreateKey or PutKeyPolicy: syntax, named principals exist, and the
+   * lockout safety check unless bypassed (MalformedPolicyDocumentException otherwise). An
+   * authorizer without it leaves the operation to check the syntax only.
+   */
+  admitKeyPolicy?(caller: Caller, key: KeyRecord, now: number, options: { readonly bypassLockoutSafetyCheck: boolean }): Promise<unknown>;
+  /**
+   * Whether the caller may retire the grant (RetireGrant is authorized by the grant, not by the
+   * key policy). Without it, the operation asks `decide` for kms:RetireGrant on the key.
+   */
+  decideRetireGrant?(caller: Caller, key: KeyRecord, grant: RetirableGrant, now: number): Promise<Decision>;
 }

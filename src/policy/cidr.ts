@@ -67,7 +67,17 @@ function parseV6(s: string): bigint | undefined {
 
 const MAPPED_PREFIX = 0xffffn << 32n;
 
+/** The last address parsed: one request compares its source address with every block of a policy. */
+let lastIp: { readonly s: string; readonly ip: IpAddr | undefined } = { s: "", ip: undefined };
+
 export function parseIp(s: string): IpAddr | undefined {
+  if (s === lastIp.s) return lastIp.ip;
+  const ip = parseIpUncached(s);
+  lastIp = { s, ip };
+  return ip;
+}
+
+function parseIpUncached(s: string): IpAddr | undefined {
   const text = s.trim();
   const v4 = parseV4(text);
   if (v4 !== undefined) return { v: 4, n: v4 };
@@ -104,7 +114,25 @@ function mask(n: bigint, width: number, bits: number): bigint {
   return (n >> hostBits) << hostBits;
 }
 
+/** IPv4 blocks as plain numbers [first, last], computed once per block (BigInt masks are slow). */
+const v4Ranges = new WeakMap<Cidr, readonly [number, number]>();
+const v4Numbers = new WeakMap<IpAddr, number>();
+
 export function cidrContains(c: Cidr, ip: IpAddr): boolean {
   if (c.v !== ip.v) return false;
-  return mask(ip.n, c.v === 4 ? 32 : 128, c.bits) === c.base;
+  if (c.v === 4) {
+    let range = v4Ranges.get(c);
+    if (range === undefined) {
+      const first = Number(c.base);
+      range = [first, first + 2 ** (32 - c.bits) - 1];
+      v4Ranges.set(c, range);
+    }
+    let n = v4Numbers.get(ip);
+    if (n === undefined) {
+      n = Number(ip.n);
+      v4Numbers.set(ip, n);
+    }
+    return n >= range[0] && n <= range[1];
+  }
+  return mask(ip.n, 128, c.bits) === c.base;
 }

@@ -9,7 +9,7 @@ import {
   type ValueMatch,
 } from "./condition-operators.js";
 import { malformed } from "./policy-errors.js";
-import { contextValue, variableLookup, type RequestContext } from "./request-context.js";
+import { variableLookup, type RequestContext } from "./request-context.js";
 
 /**
  * The Condition element: every operator IAM defines, the `IfExists` suffix, the `ForAllValues:` /
@@ -37,10 +37,13 @@ export interface CompiledCondition {
   /** The operator as written, e.g. "ForAnyValue:StringLikeIfExists". */
   readonly operator: string;
   readonly base: string;
-  readonly set?: SetQualifier;
+  /** Always present (undefined without a qualifier), so that every compiled condition has one shape. */
+  readonly set: SetQualifier | undefined;
   readonly ifExists: boolean;
   /** The condition key as written. */
   readonly key: string;
+  /** The key lower-cased once, as the request context stores it. */
+  readonly keyLower: string;
   readonly values: readonly PolicyValue[];
   readonly spec: OperatorSpec;
 }
@@ -87,9 +90,7 @@ export function compileConditions(block: unknown, opts: ConditionCompileOptions)
         throw malformed(`Condition ${operator} on ${key} needs a string, number or boolean value, or a non-empty list of them.`);
       }
       const values = list.map((v) => compileValue(spec, v, opts, operator, key));
-      const c: CompiledCondition = set === undefined
-        ? { operator, base: spec.name, ifExists, key, values, spec }
-        : { operator, base: spec.name, set, ifExists, key, values, spec };
+      const c: CompiledCondition = { operator, base: spec.name, set, ifExists, key, keyLower: lower, values, spec };
       out.push(c);
     }
   }
@@ -113,8 +114,25 @@ function checkOverlyPermissive(lowerKey: string): void {
 export interface ConditionOutcome {
   readonly condition: CompiledCondition;
   readonly ok: boolean;
-  /** Why it matched or did not, for the trace. */
+  /** Why it matched or did not, for the trace (worded only when read: most requests never ask). */
   readonly reason: string;
+}
+
+class Outcome implements ConditionOutcome {
+  readonly condition: CompiledCondition;
+  readonly ok: boolean;
+  #why: (() => string) | string;
+
+  constructor(condition: CompiledCondition, ok: boolean, why: () => string) {
+    this.condition = condition;
+    this.ok = ok;
+    this.#why = why;
+  }
+
+  get reason(): string {
+    if (typeof this.#why !== "string") this.#why = `${this.condition.operator} ${this.condition.key}: ${this.#why()}`;
+    return this.#why;
+  }
 }
 
 /** The positive operator against every policy value (OR); unresolved when a variable is. */
@@ -144,50 +162,68 @@ function showReq(v: readonly string[]): string {
 }
 
 export function evaluateCondition(c: CompiledCondition, ctx: RequestContext): ConditionOutcome {
-  const raw = contextValue(ctx, c.key);
+  return judge(c, ctx, true);
+}
+
+/** Whether a condition holds, without wording why (the allow fast path). */
+export function conditionHolds(c: CompiledCondition, ctx: RequestContext): boolean {
+  return judge(c, ctx, false);
+}
+
+/**
+ * One condition against the request. With `explain`, an outcome whose reason is worded on
+ * demand; without, just whether it holds (no reason closure is even created).
+ */
+function judge(c: CompiledCondition, ctx: RequestContext, explain: true): ConditionOutcome;
+function judge(c: CompiledCondition, ctx: RequestContext, explain: false): boolean;
+function judge(c: CompiledCondition, ctx: RequestContext, explain: boolean): ConditionOutcome | boolean {
+  const raw = ctx.values.get(c.keyLower);
   const reqVals: readonly string[] | undefined = raw === undefined ? undefined : typeof raw === "string" ? [raw] : raw.length === 0 ? undefined : raw;
   const lookup = variableLookup(ctx);
-  const label = `${c.operator} ${c.key}`;
-  const done = (ok: boolean, reason: string): ConditionOutcome => ({ condition: c, ok, reason: `${label}: ${reason}` });
 
   if (c.spec.family === "null") {
     const isNull = reqVals === undefined;
     const ok = c.values.some((v) => v.f === "null" && v.isNull === isNull);
-    return done(ok, `key is ${isNull ? "absent" : "present"}, policy wants ${show(c.values)}`);
+    return !explain ? ok : new Outcome(c, ok, () => `key is ${isNull ? "absent" : "present"}, policy wants ${show(c.values)}`);
   }
 
   if (c.set !== undefined) {
     const empty = reqVals === undefined || (reqVals.length === 1 && reqVals[0] === "");
     if (empty) {
       const ok = c.set === "ForAllValues";
-      return done(ok, `key is absent or empty, so ${c.set} is ${ok}`);
+      return !explain ? ok : new Outcome(c, ok, () => `key is absent or empty, so ${c.set} is ${ok}`);
     }
     const results = reqVals.map((v) => satisfies(c, v, lookup));
-    if (results.includes("unresolved")) return done(false, `a policy variable in ${show(c.values)} has no value`);
+    if (results.includes("unresolved")) return !explain ? false : new Outcome(c, false, () => `a policy variable in ${show(c.values)} has no value`);
     const ok = c.set === "ForAllValues" ? results.every((r) => r === true) : results.some((r) => r === true);
-    const failing = reqVals.filter((_, i) => results[i] !== true);
-    const detail =
+    return !explain ? ok : new Outcome(c, ok, () =>
       c.set === "ForAllValues"
         ? ok
           ? `every request value of ${showReq(reqVals)} satisfies ${show(c.values)}`
-          : `request values ${showReq(failing)} do not satisfy ${show(c.values)}`
+          : `request values ${showReq(reqVals.filter((_, i) => results[i] !== true))} do not satisfy ${show(c.values)}`
         : ok
           ? `a request value of ${showReq(reqVals)} satisfies ${show(c.values)}`
-          : `no request value of ${showReq(reqVals)} satisfies ${show(c.values)}`;
-    return done(ok, detail);
+          : `no request value of ${showReq(reqVals)} satisfies ${show(c.values)}`,
+    );
   }
 
   if (reqVals === undefined) {
     const ok = c.ifExists || c.spec.negated;
-    return done(ok, `key is absent from the request${ok ? (c.ifExists ? " (IfExists)" : " (negated operator)") : ""}`);
+    return !explain ? ok : new Outcome(c, ok, () => `key is absent from the request${ok ? (c.ifExists ? " (IfExists)" : " (negated operator)") : ""}`);
   }
   if (reqVals.length > 1) {
-    return done(false, `key has several values ${showReq(reqVals)}; a multivalued key needs ForAnyValue or ForAllValues`);
+    return !explain ? false : new Outcome(c, false, () => `key has several values ${showReq(reqVals)}; a multivalued key needs ForAnyValue or ForAllValues`);
   }
   const req = reqVals[0] ?? "";
   const m = satisfies(c, req, lookup);
-  if (m === "unresolved") return done(false, `a policy variable in ${show(c.values)} has no value`);
-  return done(m, `request value ${JSON.stringify(req)} ${m ? "satisfies" : "does not satisfy"} ${show(c.values)}`);
+  if (m === "unresolved") return !explain ? false : new Outcome(c, false, () => `a policy variable in ${show(c.values)} has no value`);
+  return !explain ? m : new Outcome(c, m, () => `request value ${JSON.stringify(req)} ${m ? "satisfies" : "does not satisfy"} ${show(c.values)}`);
+}
+
+/** Whether every condition of a statement holds (AND), without wording anything. */
+export function conditionsHold(conditions: readonly CompiledCondition[], ctx: RequestContext): boolean {
+  for (const c of conditions) if (!judge(c, ctx, false)) return false;
+  return true;
 }
 
 /** All conditions of a statement (AND); stops at the first that fails. */

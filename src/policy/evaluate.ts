@@ -1,4 +1,4 @@
-import { evaluateConditions, type ConditionOutcome } from "./conditions.js";
+import { conditionsHold, evaluateConditions, type ConditionOutcome } from "./conditions.js";
 import { matchArn, unresolvedVariables } from "./pattern.js";
 import type { CompiledPolicy, CompiledStatement } from "./policy-document.js";
 import { matchPrincipal, type PrincipalMatch } from "./principal.js";
@@ -33,10 +33,12 @@ function actionMatches(s: CompiledStatement, action: string): boolean {
   return s.action.not ? !hit : hit;
 }
 
-type ResourceCheck = { ok: true } | { ok: false; detail: string };
+type ResourceCheck = { ok: true } | { ok: false; detail: () => string };
+
+const MATCHED: ResourceCheck = { ok: true };
 
 function resourceMatches(s: CompiledStatement, ctx: RequestContext): ResourceCheck {
-  const lookup = variableLookup(ctx);
+  let lookup: ((name: string) => string | undefined) | undefined;
   let hit = false;
   for (const p of s.resource.patterns) {
     if (p.all) {
@@ -44,56 +46,128 @@ function resourceMatches(s: CompiledStatement, ctx: RequestContext): ResourceChe
       break;
     }
     if (p.arn === undefined || ctx.resource === "*") continue;
+    lookup ??= variableLookup(ctx);
     const m = matchArn(p.arn, ctx.resource, lookup, true);
     if (m === "unresolved") {
-      const names = p.arn.segments.flatMap((seg) => unresolvedVariables(seg, lookup));
-      return { ok: false, detail: `policy variable ${names.map((n) => "${" + n + "}").join(", ")} in ${p.text} has no value` };
+      const arn = p.arn;
+      const vars = lookup;
+      return {
+        ok: false,
+        detail: () => `policy variable ${arn.segments.flatMap((seg) => unresolvedVariables(seg, vars)).map((n) => "${" + n + "}").join(", ")} in ${p.text} has no value`,
+      };
     }
     if (m === "match") {
       hit = true;
       break;
     }
   }
+  if (s.resource.not ? !hit : hit) return MATCHED;
   const el = s.resource.not ? "NotResource" : "Resource";
-  if (s.resource.not ? !hit : hit) return { ok: true };
   return {
     ok: false,
-    detail: s.resource.not ? `${ctx.resource} is listed in ${el} ${list(s.resource.patterns)}` : `${ctx.resource} is not matched by ${el} ${list(s.resource.patterns)}`,
+    detail: () => (s.resource.not ? `${ctx.resource} is listed in ${el} ${list(s.resource.patterns)}` : `${ctx.resource} is not matched by ${el} ${list(s.resource.patterns)}`),
   };
 }
+
+/** The element that stopped a statement; its detail is worded only when read (traces, explain). */
+class Failure {
+  readonly element: StatementElement;
+  #detail: (() => string) | string;
+
+  constructor(element: StatementElement, detail: () => string) {
+    this.element = element;
+    this.#detail = detail;
+  }
+
+  get detail(): string {
+    if (typeof this.#detail !== "string") this.#detail = this.#detail();
+    return this.#detail;
+  }
+}
+
+const NO_CONDITIONS: readonly ConditionOutcome[] = [];
 
 export function evaluateStatement(s: CompiledStatement, ctx: RequestContext): StatementOutcome {
   let principalMatch: PrincipalMatch | undefined;
   if (s.principal !== undefined) {
-    principalMatch = matchPrincipal(s.principal, ctx.principal);
+    const p = s.principal;
+    principalMatch = matchPrincipal(p, ctx.principal);
     if (principalMatch === "none") {
-      const el = s.principal.not ? "NotPrincipal" : "Principal";
-      const detail = s.principal.not
-        ? `${ctx.principal.arn} is excluded by NotPrincipal ${list(s.principal.entries)}`
-        : `${ctx.principal.arn} is not named by Principal ${list(s.principal.entries)}`;
-      return { statement: s, applies: false, principalMatch, failed: { element: el, detail }, conditions: [] };
+      const failed = new Failure(p.not ? "NotPrincipal" : "Principal", () =>
+        p.not ? `${ctx.principal.arn} is excluded by NotPrincipal ${list(p.entries)}` : `${ctx.principal.arn} is not named by Principal ${list(p.entries)}`,
+      );
+      return { statement: s, applies: false, principalMatch, failed, conditions: NO_CONDITIONS };
     }
   }
-  const withPrincipal = principalMatch === undefined ? {} : { principalMatch };
   if (!actionMatches(s, ctx.action)) {
-    const el = s.action.not ? "NotAction" : "Action";
-    const detail = s.action.not ? `${ctx.action} is listed in NotAction ${list(s.action.patterns)}` : `${ctx.action} is not matched by Action ${list(s.action.patterns)}`;
-    return { statement: s, applies: false, ...withPrincipal, failed: { element: el, detail }, conditions: [] };
+    const failed = new Failure(s.action.not ? "NotAction" : "Action", () =>
+      s.action.not ? `${ctx.action} is listed in NotAction ${list(s.action.patterns)}` : `${ctx.action} is not matched by Action ${list(s.action.patterns)}`,
+    );
+    return principalMatch === undefined
+      ? { statement: s, applies: false, failed, conditions: NO_CONDITIONS }
+      : { statement: s, applies: false, principalMatch, failed, conditions: NO_CONDITIONS };
   }
   const r = resourceMatches(s, ctx);
   if (!r.ok) {
-    return { statement: s, applies: false, ...withPrincipal, failed: { element: s.resource.not ? "NotResource" : "Resource", detail: r.detail }, conditions: [] };
+    const failed = new Failure(s.resource.not ? "NotResource" : "Resource", r.detail);
+    return principalMatch === undefined
+      ? { statement: s, applies: false, failed, conditions: NO_CONDITIONS }
+      : { statement: s, applies: false, principalMatch, failed, conditions: NO_CONDITIONS };
+  }
+  if (s.conditions.length === 0) {
+    return principalMatch === undefined ? { statement: s, applies: true, conditions: NO_CONDITIONS } : { statement: s, applies: true, principalMatch, conditions: NO_CONDITIONS };
   }
   const c = evaluateConditions(s.conditions, ctx);
   if (!c.ok) {
     const last = c.outcomes[c.outcomes.length - 1];
-    return { statement: s, applies: false, ...withPrincipal, failed: { element: "Condition", detail: last?.reason ?? "condition failed" }, conditions: c.outcomes };
+    const failed = new Failure("Condition", () => last?.reason ?? "condition failed");
+    return principalMatch === undefined
+      ? { statement: s, applies: false, failed, conditions: c.outcomes }
+      : { statement: s, applies: false, principalMatch, failed, conditions: c.outcomes };
   }
-  return { statement: s, applies: true, ...withPrincipal, conditions: c.outcomes };
+  return principalMatch === undefined ? { statement: s, applies: true, conditions: c.outcomes } : { statement: s, applies: true, principalMatch, conditions: c.outcomes };
 }
 
 export function evaluatePolicy(policy: CompiledPolicy, ctx: RequestContext): StatementOutcome[] {
   return policy.statements.map((s) => evaluateStatement(s, ctx));
+}
+
+/** What a policy says about a request, without the per-statement outcomes (the allow fast path). */
+export interface QuickEffect {
+  /** An applicable Deny statement. */
+  readonly deny: boolean;
+  /** An applicable Allow statement whose Principal names the caller (or has no Principal). */
+  readonly allowDirect: boolean;
+  /** An applicable Allow statement whose Principal names only the caller's account. */
+  readonly allowAccount: boolean;
+}
+
+/**
+ * The same judgement as evaluatePolicy + policyEffect, statement by statement with the same
+ * matching functions, but allocating no outcome and wording nothing.
+ */
+export function quickEffect(policy: CompiledPolicy, ctx: RequestContext): QuickEffect {
+  let deny = false;
+  let allowDirect = false;
+  let allowAccount = false;
+  for (const s of policy.statements) {
+    // Once a Deny applies nothing else can change the answer.
+    if (deny) break;
+    // An Allow adds nothing once a direct Allow has been found; only Deny statements still matter.
+    if (s.effect === "Allow" && allowDirect) continue;
+    let match: PrincipalMatch = "direct";
+    if (s.principal !== undefined) {
+      match = matchPrincipal(s.principal, ctx.principal);
+      if (match === "none") continue;
+    }
+    if (!actionMatches(s, ctx.action)) continue;
+    if (!resourceMatches(s, ctx).ok) continue;
+    if (s.conditions.length > 0 && !conditionsHold(s.conditions, ctx)) continue;
+    if (s.effect === "Deny") deny = true;
+    else if (match === "direct") allowDirect = true;
+    else allowAccount = true;
+  }
+  return { deny, allowDirect, allowAccount };
 }
 
 /** Deny if any applicable statement denies; Allow if any allows; otherwise not applicable. */

@@ -443,7 +443,7 @@ describe("compiled-policy cache", () => {
   });
 });
 
-describe("drop-in for AccountAuthorizer", () => {
+describe("the service authorizer", () => {
   test("KmsAuthorizer is an Authorizer: the dev root principal can create and use keys under the default policy", async () => {
     const authz: Authorizer = new KmsAuthorizer(fakeLookups());
     assert.equal((await authz.decide(rootCaller(), { action: "kms:CreateKey", conditions: { "kms:KeySpec": "SYMMETRIC_DEFAULT" } }, NOW)).allowed, true);

@@ -1,16 +1,17 @@
 import { keyArn } from "../domain/arn.js";
 import { isKmsError } from "../domain/errors.js";
 import type { KeyRecord } from "../domain/key-record.js";
-import type { Authorizer, AuthzRequest, Caller, Decision } from "./authorizer.js";
+import type { Authorizer, AuthzRequest, Caller, Decision, RetirableGrant } from "./authorizer.js";
 import { isCrossAccountAction } from "./cross-account.js";
 import { accessDeniedMessage, type DenyReason } from "./deny-message.js";
-import { evaluatePolicy, policyEffect } from "./evaluate.js";
+import { evaluatePolicy, policyEffect, quickEffect, type PolicyEffect } from "./evaluate.js";
 import { checkGrantConstraints, matchGrantee, type GrantLike } from "./grants.js";
 import { checkPolicyLockout } from "./lockout-check.js";
+import { decideRetire } from "./retire-grant.js";
 import { PolicyCache } from "./policy-cache.js";
 import { checkPrincipalsExist, type CompiledPolicy } from "./policy-document.js";
 import { buildRequestContext, keyPolicyView, principalIdentity, type RequestContext } from "./request-context.js";
-import { statementLine } from "./trace.js";
+import { NO_TRACE, statementLine, TraceLines, type TraceSink } from "./trace.js";
 
 /** An identity policy attached to the caller; a bare string is named by its position. */
 export type IdentityPolicySource = string | { readonly name: string; readonly document: string };
@@ -30,6 +31,12 @@ export interface KmsAuthorizerLookups {
 export interface KmsAuthorizerOptions {
   /** Compiled-policy cache; one is created (1024 entries) when not given. */
   readonly cache?: PolicyCache;
+  /**
+   * Whether allowed decisions carry the full trace (default true). The service turns it off: a
+   * denial always carries its trace, an allowed request then words none of it (the explainer
+   * keeps it on).
+   */
+  readonly traceAllowed?: boolean;
 }
 
 interface LoadedIdentityPolicy {
@@ -48,6 +55,10 @@ function policyUsesResourceAliases(p: CompiledPolicy): boolean {
     usesAliases.set(p, v);
   }
   return v;
+}
+
+function quickAllow(line: string): Decision {
+  return { allowed: true, trace: [`decision: allowed: ${line}`] };
 }
 
 function encryptionContextOf(request: AuthzRequest): Readonly<Record<string, string>> {
@@ -79,10 +90,17 @@ function encryptionContextOf(request: AuthzRequest): Readonly<Record<string, str
 export class KmsAuthorizer implements Authorizer {
   readonly #lookups: KmsAuthorizerLookups;
   readonly #cache: PolicyCache;
+  readonly #traceAllowed: boolean;
 
   constructor(lookups: KmsAuthorizerLookups, options: KmsAuthorizerOptions = {}) {
     this.#lookups = lookups;
     this.#cache = options.cache ?? new PolicyCache();
+    this.#traceAllowed = options.traceAllowed ?? true;
+  }
+
+  /** The same engine (lookups and compiled-policy cache) with other options. */
+  withOptions(options: Omit<KmsAuthorizerOptions, "cache">): KmsAuthorizer {
+    return new KmsAuthorizer(this.#lookups, { ...options, cache: this.#cache });
   }
 
   get cache(): PolicyCache {
@@ -90,7 +108,61 @@ export class KmsAuthorizer implements Authorizer {
   }
 
   async decide(caller: Caller, request: AuthzRequest, now: number): Promise<Decision> {
-    const trace: string[] = [];
+    if (!this.#traceAllowed) {
+      const fast = await this.#allowedQuickly(caller, request, now);
+      if (fast !== undefined) return fast;
+    }
+    return this.#decideWithTrace(caller, request, now);
+  }
+
+  /**
+   * The same decision as #decideWithTrace when it is an allow, reached without building any
+   * outcome or trace; undefined when the request is not allowed this way (the traced path then
+   * decides, and words the denial).
+   */
+  async #allowedQuickly(caller: Caller, request: AuthzRequest, now: number): Promise<Decision | undefined> {
+    const who = principalIdentity(caller);
+    const key = request.key;
+    const action = request.action;
+    let identity: LoadedIdentityPolicy[] = [];
+    if (!who.isRoot) {
+      const loaded = await this.#loadIdentityPolicies(who.principalArn, NO_TRACE);
+      if (loaded === undefined) return undefined;
+      identity = loaded;
+    }
+    const aliases = key !== undefined && identity.some((p) => policyUsesResourceAliases(p.policy)) ? await this.#lookups.resourceAliases(key) : [];
+    const ctx = buildRequestContext({ caller, request, now, aliases, who });
+    let identityAllow = false;
+    for (const p of identity) {
+      const e = quickEffect(p.policy, ctx);
+      if (e.deny) return undefined;
+      if (e.allowDirect || e.allowAccount) identityAllow = true;
+    }
+    const identityAllows = who.isRoot || identityAllow;
+    if (key === undefined) return identityAllows ? quickAllow(who.isRoot ? "the root user may perform every account-level action" : `an identity policy allows ${action}`) : undefined;
+
+    let keyPolicy: CompiledPolicy;
+    try {
+      keyPolicy = this.#cache.get("key", key.policy);
+    } catch {
+      return undefined;
+    }
+    const kp = quickEffect(keyPolicy, keyPolicyView(ctx));
+    if (kp.deny) return undefined;
+    const crossAccount = key.accountId !== caller.accountId;
+    if (crossAccount && !isCrossAccountAction(action)) return undefined;
+    if (!crossAccount) {
+      if (kp.allowDirect) return quickAllow(`the key policy allows the caller ${action}`);
+      if (kp.allowAccount && identityAllows) return quickAllow(`the key policy delegates ${action} to account ${caller.accountId} and an identity policy allows it`);
+    } else if ((kp.allowDirect || kp.allowAccount) && identityAllows) {
+      return quickAllow(`the key policy allows ${kp.allowDirect ? "the caller" : `account ${caller.accountId}`} ${action} and an identity policy of the caller allows it`);
+    }
+    const grant = await this.#grantAllowing(key, caller, request, ctx, identityAllows, NO_TRACE);
+    return grant === undefined ? undefined : { ...quickAllow(`grant ${grant.grantId} allows ${action}`), grant };
+  }
+
+  async #decideWithTrace(caller: Caller, request: AuthzRequest, now: number): Promise<Decision> {
+    const trace = new TraceLines();
     const who = principalIdentity(caller);
     const key = request.key;
     const action = request.action;
@@ -100,19 +172,23 @@ export class KmsAuthorizer implements Authorizer {
     const deny = (why: DenyReason, line: string): Decision => ({
       allowed: false,
       message: accessDeniedMessage(caller.principalArn, action, msgResource, why),
-      trace: [...trace, `decision: denied: ${line}`],
+      trace: [...trace.render(), `decision: denied: ${line}`],
     });
-    const allow = (line: string): Decision => ({ allowed: true, trace: [...trace, `decision: allowed: ${line}`] });
+    const allow = (line: string): Decision => ({
+      allowed: true,
+      trace: this.#traceAllowed ? [...trace.render(), `decision: allowed: ${line}`] : [`decision: allowed: ${line}`],
+    });
 
     trace.push(
-      `request: ${caller.principalArn} ${action} on ${resource}` +
+      () =>
+        `request: ${caller.principalArn} ${action} on ${resource}` +
         (key === undefined ? " (account-level action)" : crossAccount ? ` (cross-account: caller account ${caller.accountId}, key account ${key.accountId})` : " (same account)"),
     );
 
     // Identity policies of the caller (the root user has none and needs none).
     let identity: LoadedIdentityPolicy[] = [];
     if (who.isRoot) {
-      trace.push(`caller is the root user of account ${caller.accountId}: no identity policy is needed in its own account`);
+      trace.push(() => `caller is the root user of account ${caller.accountId}: no identity policy is needed in its own account`);
     } else {
       const loaded = await this.#loadIdentityPolicies(who.principalArn, trace);
       if (loaded === undefined) return deny({ explicit: false, policyType: "identity-based" }, "an identity policy of the caller does not compile");
@@ -126,12 +202,12 @@ export class KmsAuthorizer implements Authorizer {
     let identityAllow = false;
     for (const p of identity) {
       const outcomes = evaluatePolicy(p.policy, ctx);
-      for (const o of outcomes) trace.push(statementLine(`identity policy ${JSON.stringify(p.name)}`, o));
+      for (const o of outcomes) trace.push(() => statementLine(`identity policy ${JSON.stringify(p.name)}`, o));
       const e = policyEffect(outcomes);
       if (e === "Deny") identityDeny = true;
       if (e === "Allow") identityAllow = true;
     }
-    if (!who.isRoot && identity.length === 0) trace.push(`no identity policies are attached to ${who.principalArn}`);
+    if (!who.isRoot && identity.length === 0) trace.push(() => `no identity policies are attached to ${who.principalArn}`);
     const identityAllows = who.isRoot || identityAllow;
 
     if (key === undefined) {
@@ -149,7 +225,7 @@ export class KmsAuthorizer implements Authorizer {
       return deny({ explicit: false, policyType: "resource-based" }, "the key policy does not compile");
     }
     const kp = evaluatePolicy(keyPolicy, keyPolicyView(ctx));
-    for (const o of kp) trace.push(statementLine("key policy", o));
+    for (const o of kp) trace.push(() => statementLine("key policy", o));
 
     if (kp.some((o) => o.applies && o.statement.effect === "Deny")) {
       return deny({ explicit: true, policyType: "resource-based" }, `a key policy statement denies ${action}`);
@@ -171,7 +247,7 @@ export class KmsAuthorizer implements Authorizer {
     }
 
     const grant = await this.#grantAllowing(key, caller, request, ctx, identityAllows, trace);
-    if (grant !== undefined) return allow(`grant ${grant.grantId} allows ${action}`);
+    if (grant !== undefined) return { ...allow(`grant ${grant.grantId} allows ${action}`), grant };
 
     if (!direct && !delegated) return deny({ explicit: false, policyType: "resource-based" }, `no key policy statement allows the caller ${action}`);
     return deny(
@@ -192,7 +268,39 @@ export class KmsAuthorizer implements Authorizer {
     return policy;
   }
 
-  async #loadIdentityPolicies(principalArn: string, trace: string[]): Promise<LoadedIdentityPolicy[] | undefined> {
+  /**
+   * RetireGrant: allowed to the grant's retiring principal, to its grantee when the grant lists
+   * RetireGrant, and to the account that created the grant (see retire-grant.ts).
+   */
+  decideRetireGrant(caller: Caller, key: KeyRecord, grant: RetirableGrant, now: number): Promise<Decision> {
+    return decideRetire((req, trace) => this.identityEffect(caller, req, now, trace), caller, key, grant);
+  }
+
+  /**
+   * The caller's identity policies alone, evaluated for one request; lines go to `trace`. The
+   * root user has none ("NotApplicable"); a policy that does not compile gives "Invalid".
+   */
+  async identityEffect(caller: Caller, request: AuthzRequest, now: number, trace: TraceLines): Promise<PolicyEffect | "Invalid"> {
+    const who = principalIdentity(caller);
+    if (who.isRoot) return "NotApplicable";
+    const loaded = await this.#loadIdentityPolicies(who.principalArn, trace);
+    if (loaded === undefined) return "Invalid";
+    if (loaded.length === 0) trace.push(`no identity policies are attached to ${who.principalArn}`);
+    const key = request.key;
+    const aliases = key !== undefined && loaded.some((p) => policyUsesResourceAliases(p.policy)) ? await this.#lookups.resourceAliases(key) : [];
+    const ctx = buildRequestContext({ caller, request, now, aliases, who });
+    let effect: PolicyEffect = "NotApplicable";
+    for (const p of loaded) {
+      const outcomes = evaluatePolicy(p.policy, ctx);
+      for (const o of outcomes) trace.push(() => statementLine(`identity policy ${JSON.stringify(p.name)}`, o));
+      const e = policyEffect(outcomes);
+      if (e === "Deny") effect = "Deny";
+      else if (e === "Allow" && effect !== "Deny") effect = "Allow";
+    }
+    return effect;
+  }
+
+  async #loadIdentityPolicies(principalArn: string, trace: TraceSink): Promise<LoadedIdentityPolicy[] | undefined> {
     const sources = await this.#lookups.identityPolicies(principalArn);
     const out: LoadedIdentityPolicy[] = [];
     for (const [i, src] of sources.entries()) {
@@ -214,7 +322,7 @@ export class KmsAuthorizer implements Authorizer {
     request: AuthzRequest,
     ctx: RequestContext,
     identityAllows: boolean,
-    trace: string[],
+    trace: TraceSink,
   ): Promise<GrantLike | undefined> {
     if (this.#lookups.grantsFor === undefined) return undefined;
     const grants = await this.#lookups.grantsFor(key, caller);
@@ -222,26 +330,26 @@ export class KmsAuthorizer implements Authorizer {
     const operation = request.action.startsWith("kms:") ? request.action.slice(4) : request.action;
     const ec = encryptionContextOf(request);
     for (const g of grants) {
-      const label = `grant ${g.grantId}${g.name !== undefined && g.name !== "" ? ` ${JSON.stringify(g.name)}` : ""}`;
+      const label = (): string => `grant ${g.grantId}${g.name !== undefined && g.name !== "" ? ` ${JSON.stringify(g.name)}` : ""}`;
       const grantee = matchGrantee(g.granteePrincipal, ctx.principal);
       if (grantee === "none") {
-        trace.push(`${label}: does not apply: grantee ${g.granteePrincipal} is not the caller`);
+        trace.push(() => `${label()}: does not apply: grantee ${g.granteePrincipal} is not the caller`);
         continue;
       }
       if (!g.operations.includes(operation)) {
-        trace.push(`${label}: does not apply: operations [${g.operations.join(", ")}] do not include ${operation}`);
+        trace.push(() => `${label()}: does not apply: operations [${g.operations.join(", ")}] do not include ${operation}`);
         continue;
       }
       if (grantee === "account" && !identityAllows) {
-        trace.push(`${label}: does not apply: the grantee is account ${caller.accountId} and no identity policy of the caller allows ${request.action}`);
+        trace.push(() => `${label()}: does not apply: the grantee is account ${caller.accountId} and no identity policy of the caller allows ${request.action}`);
         continue;
       }
       const c = checkGrantConstraints(g, operation, key.keySpec === "SYMMETRIC_DEFAULT", ec);
       if (!c.ok) {
-        trace.push(`${label}: does not apply: ${c.reason}`);
+        trace.push(() => `${label()}: does not apply: ${c.reason}`);
         continue;
       }
-      trace.push(`${label}: applies${c.note !== undefined ? ` (${c.note})` : ""}`);
+      trace.push(() => `${label()}: applies${c.note !== undefined ? ` (${c.note})` : ""}`);
       return g;
     }
     return undefined;

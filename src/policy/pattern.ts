@@ -71,8 +71,22 @@ export function parsePattern(text: string, opts: PatternOptions): Pattern {
   return { text, parts, hasVariables, hasWildcards };
 }
 
+const staticLiterals = new WeakMap<Pattern, string>();
+
 /** The pattern's text with variables substituted; undefined when a variable has no value. */
 export function resolveLiteral(p: Pattern, lookup: VariableLookup): string | undefined {
+  if (!p.hasVariables) {
+    let lit = staticLiterals.get(p);
+    if (lit === undefined) {
+      lit = substitute(p, lookup) ?? "";
+      staticLiterals.set(p, lit);
+    }
+    return lit;
+  }
+  return substitute(p, lookup);
+}
+
+function substitute(p: Pattern, lookup: VariableLookup): string | undefined {
   let out = "";
   for (const part of p.parts) {
     switch (part.t) {
@@ -163,6 +177,8 @@ export interface ArnPattern {
   readonly text: string;
   /** arn, partition, service, region, account, resource (the resource may contain colons). */
   readonly segments: readonly Pattern[];
+  /** Whether any segment has a policy variable (a pattern without one matches a value the same way every time). */
+  readonly hasVariables?: boolean;
 }
 
 /**
@@ -201,7 +217,7 @@ export function parseArnPattern(text: string, opts: PatternOptions & { variables
   const segments = raw.map((s, i) =>
     parsePattern(s, { wildcards: opts.wildcards, variables: opts.variables && (!opts.variablesInResourceOnly || i === 5) }),
   );
-  return { text, segments };
+  return { text, segments, hasVariables: segments.some((x) => x.hasVariables) };
 }
 
 export type ArnMatch = "match" | "nomatch" | "unresolved";
@@ -211,8 +227,37 @@ export type ArnMatch = "match" | "nomatch" | "unresolved";
  * `caseInsensitivePrefix` makes the first five fields case-insensitive (the Resource element);
  * ARN condition operators are case-sensitive throughout.
  */
+/** The last value split: a request's key ARN is matched against many Resource patterns. */
+let lastSplit: { readonly text: string; readonly parts: string[] | undefined } = { text: "", parts: undefined };
+
+function splitValue(value: string): readonly string[] | undefined {
+  if (value !== lastSplit.text) lastSplit = { text: value, parts: splitArn(value) };
+  return lastSplit.parts;
+}
+
+/** Results of ARN patterns without variables, by value (a bounded memo: few distinct key ARNs recur). */
+const staticArnResults = new WeakMap<ArnPattern, { readonly i: Map<string, ArnMatch>; readonly s: Map<string, ArnMatch> }>();
+const MAX_MEMO = 4096;
+
 export function matchArn(p: ArnPattern, value: string, lookup: VariableLookup, caseInsensitivePrefix: boolean): ArnMatch {
-  const parts = splitArn(value);
+  if (p.hasVariables !== false) return matchArnSegments(p, value, lookup, caseInsensitivePrefix);
+  let memos = staticArnResults.get(p);
+  if (memos === undefined) {
+    memos = { i: new Map(), s: new Map() };
+    staticArnResults.set(p, memos);
+  }
+  const memo = caseInsensitivePrefix ? memos.i : memos.s;
+  let r = memo.get(value);
+  if (r === undefined) {
+    r = matchArnSegments(p, value, lookup, caseInsensitivePrefix);
+    if (memo.size >= MAX_MEMO) memo.clear();
+    memo.set(value, r);
+  }
+  return r;
+}
+
+function matchArnSegments(p: ArnPattern, value: string, lookup: VariableLookup, caseInsensitivePrefix: boolean): ArnMatch {
+  const parts = splitValue(value);
   if (parts === undefined) return "nomatch";
   for (let i = 0; i < 6; i++) {
     const seg = p.segments[i];

@@ -5,10 +5,12 @@ type Entry = { readonly policy: CompiledPolicy } | { readonly error: unknown };
 /**
  * Compiled policies by kind and text, least recently used evicted first. A document is compiled
  * once however many requests it decides; a document that does not compile keeps its error.
+ * Each kind has its own map keyed by the text itself (no key string is built per request: a key
+ * policy is up to 32 KB, and a string's hash is computed once per string).
  */
 export class PolicyCache {
   readonly #max: number;
-  readonly #entries = new Map<string, Entry>();
+  readonly #entries: Record<PolicyKind, Map<string, Entry>> = { key: new Map(), identity: new Map() };
   #compiles = 0;
   #hits = 0;
 
@@ -18,12 +20,16 @@ export class PolicyCache {
 
   /** The compiled policy; throws the KmsError compilation raised. */
   get(kind: PolicyKind, text: string): CompiledPolicy {
-    const k = `${kind}\u0000${text}`;
-    let e = this.#entries.get(k);
+    const map = this.#entries[kind];
+    let e = map.get(text);
     if (e !== undefined) {
       this.#hits++;
-      this.#entries.delete(k);
-      this.#entries.set(k, e);
+      // Recently used entries move to the end, but only once the map is half full: until then
+      // nothing is evicted and the move would be wasted work on every request.
+      if (map.size > this.#max / 2) {
+        map.delete(text);
+        map.set(text, e);
+      }
     } else {
       this.#compiles++;
       try {
@@ -31,17 +37,22 @@ export class PolicyCache {
       } catch (err) {
         e = { error: err };
       }
-      this.#entries.set(k, e);
-      if (this.#entries.size > this.#max) {
-        const oldest = this.#entries.keys().next();
-        if (oldest.done !== true) this.#entries.delete(oldest.value);
+      map.set(text, e);
+      if (this.size > this.#max) {
+        const victim = this.#entries.key.size >= this.#entries.identity.size ? this.#entries.key : this.#entries.identity;
+        const oldest = victim.keys().next();
+        if (oldest.done !== true) victim.delete(oldest.value);
       }
     }
     if ("error" in e) throw e.error;
     return e.policy;
   }
 
+  get size(): number {
+    return this.#entries.key.size + this.#entries.identity.size;
+  }
+
   get stats(): { readonly compiles: number; readonly hits: number; readonly size: number } {
-    return { compiles: this.#compiles, hits: this.#hits, size: this.#entries.size };
+    return { compiles: this.#compiles, hits: this.#hits, size: this.size };
   }
 }

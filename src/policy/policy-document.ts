@@ -32,9 +32,10 @@ export type ResourcePattern = { readonly text: string; readonly all: true } | { 
 
 export interface CompiledStatement {
   readonly index: number;
-  readonly sid?: string;
+  /** Always present (undefined when absent): every compiled statement has one shape, which keeps evaluation monomorphic. */
+  readonly sid: string | undefined;
   readonly effect: "Allow" | "Deny";
-  readonly principal?: CompiledPrincipal;
+  readonly principal: CompiledPrincipal | undefined;
   readonly action: { readonly not: boolean; readonly patterns: readonly ActionPattern[] };
   readonly resource: { readonly not: boolean; readonly patterns: readonly ResourcePattern[] };
   readonly conditions: readonly CompiledCondition[];
@@ -128,11 +129,7 @@ function compileStatement(raw: unknown, index: number, kind: PolicyKind, variabl
     resource: { not: rEl === "NotResource", patterns: resources },
     conditions,
   } as const;
-  return {
-    ...base,
-    ...(typeof sid === "string" ? { sid } : {}),
-    ...(principal !== undefined ? { principal } : {}),
-  };
+  return { ...base, sid: typeof sid === "string" ? sid : undefined, principal };
 }
 
 /** Parses, validates and compiles a policy document; throws KmsError as KMS would answer. */

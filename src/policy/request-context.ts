@@ -25,6 +25,13 @@ export interface RequestContext {
   readonly principal: PrincipalIdentity;
   /** Lower-cased key name -> value. */
   readonly values: ReadonlyMap<string, ContextValue>;
+  /**
+   * False when the context certainly holds no key a key policy cannot see (no tags, no aliases),
+   * so that keyPolicyView need not look. Absent means "look".
+   */
+  readonly identityOnlyKeys?: boolean;
+  /** variableLookup(this), made once per context. */
+  readonly lookup?: (name: string) => string | undefined;
 }
 
 const ASSUMED_ROLE = /^arn:([^:]+):sts::(\d{12}):assumed-role\/([^/]+)\/(.+)$/;
@@ -80,11 +87,13 @@ export interface ContextInputs {
   readonly who?: PrincipalIdentity;
 }
 
-let lastTime: { now: number; iso: string; epoch: string } = { now: Number.NaN, iso: "", epoch: "" };
+let lastTime: { second: number; iso: string; epoch: string } = { second: Number.NaN, iso: "", epoch: "" };
 
+/** aws:CurrentTime and aws:EpochTime have whole seconds: worded once per second, not per request. */
 function times(now: number): { iso: string; epoch: string } {
-  if (lastTime.now !== now) {
-    lastTime = { now, iso: new Date(now).toISOString().replace(/\.\d{3}Z$/, "Z"), epoch: String(Math.floor(now / 1000)) };
+  const second = Math.floor(now / 1000);
+  if (lastTime.second !== second) {
+    lastTime = { second, iso: new Date(second * 1000).toISOString().replace(/\.\d{3}Z$/, "Z"), epoch: String(second) };
   }
   return lastTime;
 }
@@ -130,11 +139,17 @@ export function buildRequestContext(inputs: ContextInputs): RequestContext {
   values.set("aws:epochtime", t.epoch);
   if (key !== undefined) values.set("kms:calleraccount", caller.accountId);
 
+  let identityOnlyKeys = (key !== undefined && (key.tags.length > 0 || (inputs.aliases ?? []).length > 0));
+  if (!identityOnlyKeys && request.conditions !== undefined) {
+    for (const k in request.conditions) if (isIdentityPolicyOnlyKey(k.toLowerCase())) identityOnlyKeys = true;
+  }
   return {
     action: request.action,
     resource: key === undefined ? "*" : keyArn(key.region, key.accountId, key.keyId),
     principal: who,
     values,
+    identityOnlyKeys,
+    lookup: lookupIn(values),
   };
 }
 
@@ -164,12 +179,13 @@ function addKeyValues(
 
 /** A view of the context without the keys a key policy cannot see. */
 export function keyPolicyView(ctx: RequestContext): RequestContext {
+  if (ctx.identityOnlyKeys === false) return ctx;
   let drop = false;
   for (const k of ctx.values.keys()) if (isIdentityPolicyOnlyKey(k)) drop = true;
   if (!drop) return ctx;
   const values = new Map<string, ContextValue>();
   for (const [k, v] of ctx.values) if (!isIdentityPolicyOnlyKey(k)) values.set(k, v);
-  return { ...ctx, values };
+  return { action: ctx.action, resource: ctx.resource, principal: ctx.principal, values, identityOnlyKeys: false, lookup: lookupIn(values) };
 }
 
 /** Looks up a context key by its case-insensitive name. */
@@ -179,8 +195,12 @@ export function contextValue(ctx: RequestContext, name: string): ContextValue | 
 
 /** The value of a single-valued key, for policy variables; multivalued keys cannot be variables. */
 export function variableLookup(ctx: RequestContext): (name: string) => string | undefined {
+  return ctx.lookup ?? lookupIn(ctx.values);
+}
+
+function lookupIn(values: ReadonlyMap<string, ContextValue>): (name: string) => string | undefined {
   return (name) => {
-    const v = ctx.values.get(name.toLowerCase());
+    const v = values.get(name.toLowerCase());
     return typeof v === "string" ? v : undefined;
   };
 }

@@ -15,3 +15,27 @@ export function statementLine(source: string, o: StatementOutcome): string {
   if (o.conditions.length > 0) notes.push(`conditions met: ${o.conditions.map((c) => c.reason).join("; ")}`);
   return notes.length === 0 ? `${head}: applies` : `${head}: applies (${notes.join("; ")})`;
 }
+
+/**
+ * The lines of a decision trace, worded only when someone reads them: a denial (its message and
+ * log line) or the explainer. An allowed request, the common case, builds none of them.
+ */
+/** Where trace lines go. */
+export interface TraceSink {
+  push(line: string | (() => string)): void;
+}
+
+/** A sink that keeps nothing (the allow fast path). */
+export const NO_TRACE: TraceSink = { push: () => undefined };
+
+export class TraceLines implements TraceSink {
+  readonly #items: (string | (() => string))[] = [];
+
+  push(line: string | (() => string)): void {
+    this.#items.push(line);
+  }
+
+  render(): string[] {
+    return this.#items.map((l) => (typeof l === "string" ? l : l()));
+  }
+}

@@ -1,4 +1,6 @@
 import { join } from "node:path";
+import { parseHsmClusters, type HsmClusterSettings } from "./hsm-clusters.js";
+import { isLogLevel, LOG_LEVELS, type LogLevel } from "./logger.js";
 
 export type Mode = "dev" | "production";
 export type KeystoreKind = "software" | "sealed" | "pkcs11";
@@ -31,6 +33,17 @@ export interface TrentConfig {
   readonly sweepIntervalMs: number;
   /** How long cached keys and credentials may be stale (bounds multi-node visibility). */
   readonly cacheTtlMs: number;
+  /**
+   * Whether a partition's keys are read into the caches in the background after its first call
+   * (see CacheWarmer); default true. TRENT_CACHE_WARM=0 turns it off.
+   */
+  readonly warmCaches?: boolean;
+  /** Least severe level logged (fatal, error, warn, info, debug, trace, silent). */
+  readonly logLevel: LogLevel;
+  /** How often key usage counted in memory is added to the store. */
+  readonly usageFlushIntervalMs: number;
+  /** Cluster id -> PKCS#11 token, for custom key stores (TRENT_HSM_CLUSTERS); none when absent. */
+  readonly hsmClusters?: Readonly<Record<string, HsmClusterSettings>>;
 }
 
 export const DEFAULTS = {
@@ -39,6 +52,8 @@ export const DEFAULTS = {
   devAccountId: "111122223333",
   sweepIntervalMs: 60_000,
   cacheTtlMs: 1_000,
+  logLevel: "info",
+  usageFlushIntervalMs: 5_000,
 } as const;
 
 export function defaultDataDir(): string {
@@ -59,6 +74,8 @@ export interface ConfigFlags {
   databaseUrl?: string;
   tlsCert?: string;
   tlsKey?: string;
+  logLevel?: string;
+  hsmClusters?: string;
 }
 
 /** Flags win over environment variables, which win over defaults. */
@@ -91,7 +108,13 @@ export function resolveConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv): Trent
   const keyFile = pick(flags.tlsKey, "TRENT_TLS_KEY");
   if ((certFile === undefined) !== (keyFile === undefined)) throw new Error("TLS needs both --tls-cert and --tls-key");
   const databaseUrl = pick(flags.databaseUrl, "TRENT_DATABASE_URL");
+  const logLevel = pick(flags.logLevel, "TRENT_LOG_LEVEL") ?? DEFAULTS.logLevel;
+  if (!isLogLevel(logLevel)) throw new Error(`the log level must be one of ${LOG_LEVELS.join(", ")}, not ${logLevel}`);
+  const usageFlushIntervalMs = Number(env["TRENT_USAGE_FLUSH_MS"] ?? DEFAULTS.usageFlushIntervalMs);
+  if (!Number.isInteger(usageFlushIntervalMs) || usageFlushIntervalMs < 1) throw new Error("TRENT_USAGE_FLUSH_MS must be a positive integer");
+  const hsmClusters = pick(flags.hsmClusters, "TRENT_HSM_CLUSTERS");
   return {
+    ...(hsmClusters !== undefined && hsmClusters !== "" ? { hsmClusters: parseHsmClusters(hsmClusters) } : {}),
     mode,
     host: pick(flags.host, "TRENT_HOST") ?? DEFAULTS.host,
     port,
@@ -103,5 +126,8 @@ export function resolveConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv): Trent
     ...(certFile && keyFile ? { tls: { certFile, keyFile } } : {}),
     sweepIntervalMs: Number(env["TRENT_SWEEP_INTERVAL_MS"] ?? DEFAULTS.sweepIntervalMs),
     cacheTtlMs: Number(env["TRENT_CACHE_TTL_MS"] ?? DEFAULTS.cacheTtlMs),
+    ...(env["TRENT_CACHE_WARM"] === "0" ? { warmCaches: false } : {}),
+    logLevel,
+    usageFlushIntervalMs,
   };
 }

@@ -48,6 +48,19 @@ export class Identities {
     return { accountId: id, rootArn };
   }
 
+  /**
+   * Deletes an account with its principals and their access keys. Refused while the account has
+   * keys in any region and state: schedule their deletion and wait for it first (a key's policy
+   * and grants may still name the account's principals).
+   */
+  async deleteAccount(accountId: string): Promise<void> {
+    if (!(await this.store.getAccount(accountId))) throw new IdentityError(`account ${accountId} does not exist`);
+    if (await this.store.accountHasKeys(accountId)) {
+      throw new IdentityError(`account ${accountId} still has keys; schedule their deletion and wait until they are deleted`);
+    }
+    if (!(await this.store.deleteAccount(accountId))) throw new IdentityError(`account ${accountId} does not exist`);
+  }
+
   async createPrincipal(accountId: string, type: Exclude<PrincipalType, "Root">, name: string): Promise<PrincipalRecord> {
     if (!(await this.store.getAccount(accountId))) throw new IdentityError(`account ${accountId} does not exist`);
     if (!NAME_RE.test(name)) throw new IdentityError(`invalid ${type === "IAMUser" ? "user" : "role"} name ${name}`);

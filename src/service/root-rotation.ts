@@ -1,6 +1,7 @@
 import { accessKeyBinding } from "../api/credentials.js";
 import { auditSigningKeyRootVersion, rewrapAuditSigningKey } from "../audit/rewrap-signing-key.js";
 import { auditDir } from "../audit/index.js";
+import { customKeyStorePasswordBinding } from "../domain/custom-key-store.js";
 import { materialBinding } from "../domain/key-record.js";
 import type { Keystore } from "../keystore/keystore.js";
 import type { Store, WrappedRef } from "../store/store.js";
@@ -15,10 +16,12 @@ export interface RewrapReport {
 }
 
 function bindingOf(ref: WrappedRef): Buffer {
+  if (ref.kind === "custom-key-store") return customKeyStorePasswordBinding(ref.customKeyStoreId);
   return ref.kind === "material" ? materialBinding(ref.keyId, ref.materialId) : accessKeyBinding(ref.accessKeyId);
 }
 
 function refId(ref: WrappedRef): string {
+  if (ref.kind === "custom-key-store") return `c/${ref.customKeyStoreId}`;
   return ref.kind === "material" ? `m/${ref.keyId}/${ref.materialId}` : `a/${ref.accessKeyId}`;
 }
 

@@ -1,17 +1,21 @@
+import { applyExpiry, nextMaterialExpiry } from "../domain/imported-material.js";
 import type { KeyRecord } from "../domain/key-record.js";
 import type { KeyMaterials } from "../ops/support/key-materials.js";
+import { mutateKey } from "../ops/support/mutate-key.js";
 import { rotateKeyMaterial } from "../ops/support/rotation.js";
 import type { Store } from "../store/store.js";
 
 export interface ScheduledEvent {
-  readonly kind: "DeleteKey" | "RotateKey";
+  readonly kind: "DeleteKey" | "RotateKey" | "DeleteExpiredKeyMaterial";
   readonly key: KeyRecord;
   readonly at: number;
+  /** DeleteExpiredKeyMaterial: the material deleted. */
+  readonly keyMaterialId?: string;
 }
 
 /**
- * Carries out what is due by itself: scheduled key deletions and automatic rotations (and,
- * later, material expiry). Driven by an injectable clock; `runOnce` is what the timer calls, so tests
+ * Carries out what is due by itself: scheduled key deletions, automatic rotations and the
+ * deletion of imported key material at its ValidTo. Driven by an injectable clock; `runOnce` is what the timer calls, so tests
  * call it directly. Work is idempotent: a deletion due while the service was down happens once,
  * at the next run.
  */
@@ -64,6 +68,18 @@ export class Scheduler {
     return this.#running;
   }
 
+  /** Deletes imported material whose ValidTo has passed (the key becomes PendingImport), as AWS does. */
+  async #expireMaterial(key: KeyRecord, now: number): Promise<void> {
+    let expired: readonly string[] = [];
+    const stored = await mutateKey(this.#store, key, (cur) => {
+      const outcome = applyExpiry(cur, now);
+      expired = outcome.removed;
+      return outcome.removed.length > 0 ? { key: outcome.key, removeMaterialIds: outcome.removed } : { key: outcome.key };
+    });
+    this.#materials.forget(key.keyId);
+    for (const keyMaterialId of expired) this.#onEvent({ kind: "DeleteExpiredKeyMaterial", key: stored, at: now, keyMaterialId });
+  }
+
   async #run(): Promise<number> {
     // A sealed root can neither wrap new material nor be trusted to act: wait for the unseal.
     if (this.#materials.keystore.status().sealed) return 0;
@@ -87,6 +103,9 @@ export class Scheduler {
           const store = this.#store;
           await rotateKeyMaterial({ store, materials: this.#materials, random: this.#random }, key, "ROTATION_AUTOMATIC", now);
           this.#onEvent({ kind: "RotateKey", key, at: now });
+          progressed++;
+        } else if ((nextMaterialExpiry(key) ?? Infinity) <= now) {
+          await this.#expireMaterial(key, now);
           progressed++;
         }
       }

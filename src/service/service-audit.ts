@@ -1,6 +1,25 @@
+import { hash } from "node:crypto";
+import { performance } from "node:perf_hooks";
 import type { AuditSink, CallOutcome } from "../api/dispatcher.js";
 import { cloudTrailRecord, openAuditLog, serviceEvent, type AuditLog, type ServiceEventInput } from "../audit/index.js";
 import type { Keystore } from "../keystore/keystore.js";
+
+/**
+ * The eventID of a call's audit record, derived from its request id (a UUID in the shape of
+ * version 8: SHA-256 of the request id), so that GetKeyLastUsage can name the record of a key's
+ * last use (CloudTrailEventId) without keeping a table of event ids.
+ */
+export function auditEventId(requestId: string): string {
+  const h = hash("sha256", `trent/audit-event-id/${requestId}`, "buffer");
+  h[6] = ((h[6] ?? 0) & 0x0f) | 0x80;
+  h[8] = ((h[8] ?? 0) & 0x3f) | 0x80;
+  const x = h.toString("hex", 0, 16);
+  return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20, 32)}`;
+}
+
+function recordOf(call: CallOutcome) {
+  return cloudTrailRecord(call, { eventId: () => auditEventId(call.requestId) });
+}
 
 /** Calls answered while the root was sealed, kept until the log can be opened. */
 const MAX_PENDING = 10_000;
@@ -15,13 +34,22 @@ export class ServiceAudit implements AuditSink {
   readonly #dataDir: string;
   readonly #now: () => number;
   readonly #notice: (message: string) => void;
+  readonly #observeAppend: ((seconds: number, ok: boolean) => void) | undefined;
   #log: AuditLog | undefined;
   #opening: Promise<void> | undefined;
   #pending: CallOutcome[] = [];
   #dropped = 0;
 
-  constructor(opts: { dataDir: string; durable: boolean; now: () => number; notice: (message: string) => void }) {
+  constructor(opts: {
+    dataDir: string;
+    durable: boolean;
+    now: () => number;
+    notice: (message: string) => void;
+    /** Told how long each record's append took to resolve (metrics). */
+    observeAppend?: (seconds: number, ok: boolean) => void;
+  }) {
     this.durable = opts.durable;
+    this.#observeAppend = opts.observeAppend;
     this.#dataDir = opts.dataDir;
     this.#now = opts.now;
     this.#notice = opts.notice;
@@ -43,7 +71,7 @@ export class ServiceAudit implements AuditSink {
       });
       const pending = this.#pending;
       this.#pending = [];
-      for (const call of pending) await log.append(cloudTrailRecord(call));
+      for (const call of pending) await log.append(recordOf(call));
       if (this.#dropped > 0) this.#notice(`${this.#dropped} calls answered while sealed were not recorded (buffer full)`);
       this.#log = log;
     })().catch((e: unknown) => {
@@ -63,7 +91,18 @@ export class ServiceAudit implements AuditSink {
   }
 
   async record(call: CallOutcome): Promise<void> {
-    if (this.#log !== undefined) return this.#log.append(cloudTrailRecord(call));
+    if (this.#log !== undefined) {
+      const observe = this.#observeAppend;
+      if (observe === undefined) return this.#log.append(recordOf(call));
+      const started = performance.now();
+      return this.#log.append(recordOf(call)).then(
+        () => observe((performance.now() - started) / 1000, true),
+        (e: unknown) => {
+          observe((performance.now() - started) / 1000, false);
+          throw e;
+        },
+      );
+    }
     if (this.#pending.length < MAX_PENDING) this.#pending.push(call);
     else this.#dropped++;
   }

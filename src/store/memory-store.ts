@@ -1,9 +1,12 @@
+import type { CustomKeyStoreRecord } from "../domain/custom-key-store.js";
 import type { GrantRecord } from "../domain/grant-record.js";
 import { nextDueAt, type AliasRecord, type KeyMaterialRecord, type KeyRecord } from "../domain/key-record.js";
+import { mergeKeyUsage, type KeyUsageRecord } from "../domain/key-usage.js";
 import type { WrappedKey } from "../keystore/keystore.js";
 import {
   copyAccessKey,
   copyAlias,
+  copyCustomKeyStore,
   copyGrant,
   copyKey,
   copyMaterial,
@@ -65,6 +68,9 @@ export class MemoryStore implements Store {
   /** Grants by key id, then by grant id; #grantKeys maps every grant id to its key id. */
   #grants = new Map<string, Map<string, GrantRecord>>();
   #grantKeys = new Map<string, string>();
+  #usage = new Map<string, KeyUsageRecord>();
+  #usageTrackingStart: number | undefined;
+  #customKeyStores = new Map<string, CustomKeyStoreRecord>();
   #failures = 0;
 
   failWrites(n: number): void {
@@ -110,6 +116,7 @@ export class MemoryStore implements Store {
     for (const [k, a] of this.#aliases) if (a.targetKeyId === keyId) this.#aliases.delete(k);
     for (const id of this.#grants.get(keyId)?.keys() ?? []) this.#grantKeys.delete(id);
     this.#grants.delete(keyId);
+    this.#usage.delete(keyId);
   }
 
   async listKeys(accountId: string, region: string, after: string | undefined, limit: number): Promise<Page<KeyRecord>> {
@@ -134,6 +141,12 @@ export class MemoryStore implements Store {
 
   async countKeys(): Promise<number> {
     return this.#keys.size;
+  }
+
+  async countKeysByState(): Promise<Record<string, number>> {
+    const out: Record<string, number> = {};
+    for (const k of this.#keys.values()) out[k.keyState] = (out[k.keyState] ?? 0) + 1;
+    return out;
   }
 
   async getKeyMaterial(keyId: string, materialId: string): Promise<KeyMaterialRecord | undefined> {
@@ -268,7 +281,15 @@ export class MemoryStore implements Store {
       .filter((k) => k.secret.rootVersion !== rootVersion)
       .sort((a, b) => byString<AccessKeyRecord>((k) => k.secret.rootVersion)(a, b) || byString<AccessKeyRecord>((k) => k.accessKeyId)(a, b))
       .map((k) => ({ kind: "access-key", accessKeyId: k.accessKeyId, wrapped: copyWrapped(k.secret) }));
-    return [...mats, ...aks].slice(0, Math.max(0, limit));
+    const stores: WrappedRef[] = [...this.#customKeyStores.values()]
+      .filter((c) => c.password.rootVersion !== rootVersion)
+      .sort(
+        (a, b) =>
+          byString<CustomKeyStoreRecord>((c) => c.password.rootVersion)(a, b) ||
+          byString<CustomKeyStoreRecord>((c) => c.customKeyStoreId)(a, b),
+      )
+      .map((c) => ({ kind: "custom-key-store", customKeyStoreId: c.customKeyStoreId, wrapped: copyWrapped(c.password) }));
+    return [...mats, ...aks, ...stores].slice(0, Math.max(0, limit));
   }
 
   async replaceWrapped(ref: WrappedRef, next: WrappedKey): Promise<boolean> {
@@ -278,6 +299,12 @@ export class MemoryStore implements Store {
       const cur = ofKey?.get(ref.materialId);
       if (ofKey === undefined || cur === undefined || !sameWrapped(cur.wrapped, ref.wrapped)) return false;
       ofKey.set(ref.materialId, copyMaterial({ ...cur, wrapped: next }));
+      return true;
+    }
+    if (ref.kind === "custom-key-store") {
+      const cks = this.#customKeyStores.get(ref.customKeyStoreId);
+      if (cks === undefined || !sameWrapped(cks.password, ref.wrapped)) return false;
+      this.#customKeyStores.set(cks.customKeyStoreId, copyCustomKeyStore({ ...cks, password: next }));
       return true;
     }
     const cur = this.#accessKeys.get(ref.accessKeyId);
@@ -290,6 +317,7 @@ export class MemoryStore implements Store {
     let n = 0;
     for (const ofKey of this.#materials.values()) for (const m of ofKey.values()) if (m.wrapped.rootVersion === rootVersion) n++;
     for (const k of this.#accessKeys.values()) if (k.secret.rootVersion === rootVersion) n++;
+    for (const c of this.#customKeyStores.values()) if (c.password.rootVersion === rootVersion) n++;
     return n;
   }
 
@@ -372,6 +400,90 @@ export class MemoryStore implements Store {
     return this.#accessKeys.delete(accessKeyId);
   }
 
+  async startKeyUsageTracking(now: number): Promise<number> {
+    this.#write();
+    this.#usageTrackingStart ??= now;
+    return this.#usageTrackingStart;
+  }
+
+  async keyUsageTrackingStart(): Promise<number | undefined> {
+    return this.#usageTrackingStart;
+  }
+
+  async addKeyUsage(deltas: readonly KeyUsageRecord[]): Promise<void> {
+    this.#write();
+    const next = new Map(this.#usage);
+    for (const d of deltas) {
+      if (this.#keys.has(d.keyId)) next.set(d.keyId, mergeKeyUsage(next.get(d.keyId), structuredClone(d)));
+    }
+    this.#usage = next;
+  }
+
+  async getKeyUsage(keyId: string): Promise<KeyUsageRecord | undefined> {
+    const u = this.#usage.get(keyId);
+    return u && structuredClone(u);
+  }
+
+  /** Which constraint a custom key store record would break, if any (id, name in its partition, cluster). */
+  #customKeyStoreConflict(c: CustomKeyStoreRecord, replacing: string | undefined): string | undefined {
+    for (const o of this.#customKeyStores.values()) {
+      if (o.customKeyStoreId === replacing) continue;
+      if (o.customKeyStoreId === c.customKeyStoreId) return `custom key store ${c.customKeyStoreId}`;
+      if (o.accountId === c.accountId && o.region === c.region && o.name === c.name) return `custom key store name ${c.name}`;
+      if (o.cloudHsmClusterId === c.cloudHsmClusterId) return `custom key store for cluster ${c.cloudHsmClusterId}`;
+    }
+    return undefined;
+  }
+
+  async createCustomKeyStore(cks: CustomKeyStoreRecord): Promise<void> {
+    this.#write();
+    const conflict = this.#customKeyStoreConflict(cks, undefined);
+    if (conflict !== undefined) throw new DuplicateEntry(conflict);
+    this.#customKeyStores.set(cks.customKeyStoreId, copyCustomKeyStore({ ...cks, revision: 1 }));
+  }
+
+  async getCustomKeyStore(customKeyStoreId: string): Promise<CustomKeyStoreRecord | undefined> {
+    const c = this.#customKeyStores.get(customKeyStoreId);
+    return c && copyCustomKeyStore(c);
+  }
+
+  async listCustomKeyStores(
+    partition: { readonly accountId: string; readonly region: string } | undefined,
+    after: string | undefined,
+    limit: number,
+  ): Promise<Page<CustomKeyStoreRecord>> {
+    const all = [...this.#customKeyStores.values()]
+      .filter(
+        (c) =>
+          (partition === undefined || (c.accountId === partition.accountId && c.region === partition.region)) &&
+          (after === undefined || c.customKeyStoreId > after),
+      )
+      .sort(byString((c) => c.customKeyStoreId))
+      .map(copyCustomKeyStore);
+    return page(all, limit, (c) => c.customKeyStoreId);
+  }
+
+  async updateCustomKeyStore(cks: CustomKeyStoreRecord, expectedRevision: number): Promise<CustomKeyStoreRecord> {
+    this.#write();
+    const cur = this.#customKeyStores.get(cks.customKeyStoreId);
+    if (cur === undefined || cur.revision !== expectedRevision) throw new RevisionConflict();
+    const conflict = this.#customKeyStoreConflict(cks, cks.customKeyStoreId);
+    if (conflict !== undefined) throw new DuplicateEntry(conflict);
+    const next = copyCustomKeyStore({ ...cks, revision: cur.revision + 1 });
+    this.#customKeyStores.set(cks.customKeyStoreId, next);
+    return copyCustomKeyStore(next);
+  }
+
+  async deleteCustomKeyStore(customKeyStoreId: string): Promise<boolean> {
+    this.#write();
+    return this.#customKeyStores.delete(customKeyStoreId);
+  }
+
+  async customKeyStoreHasKeys(customKeyStoreId: string): Promise<boolean> {
+    for (const k of this.#keys.values()) if (k.customKeyStoreId === customKeyStoreId) return true;
+    return false;
+  }
+
   async resetKeys(): Promise<void> {
     this.#write();
     this.#keys.clear();
@@ -379,6 +491,7 @@ export class MemoryStore implements Store {
     this.#aliases.clear();
     this.#grants.clear();
     this.#grantKeys.clear();
+    this.#usage.clear();
   }
 
   async close(): Promise<void> {}

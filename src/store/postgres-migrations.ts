@@ -86,6 +86,50 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   CREATE INDEX access_keys_by_root ON access_keys (root_version, access_key_id);
   CREATE INDEX access_keys_by_account ON access_keys (account_id);
   `,
+  // 3: key usage (GetKeyLastUsage and per-version counts).
+  `
+  CREATE TABLE key_usage (
+    key_id           TEXT COLLATE "C" NOT NULL,
+    material_id      TEXT COLLATE "C" NOT NULL,
+    encryptions      BIGINT NOT NULL,
+    decryptions      BIGINT NOT NULL,
+    last_encrypt_at  BIGINT,
+    last_decrypt_at  BIGINT,
+    PRIMARY KEY (key_id, material_id)
+  );
+
+  CREATE TABLE key_last_usage (
+    key_id      TEXT COLLATE "C" PRIMARY KEY,
+    used_at     BIGINT NOT NULL,
+    operation   TEXT NOT NULL,
+    request_id  TEXT NOT NULL,
+    event_id    TEXT NOT NULL
+  );
+
+  CREATE TABLE key_usage_tracking (
+    id          INTEGER PRIMARY KEY CHECK (id = 1),
+    started_at  BIGINT NOT NULL
+  );
+  `,
+  // 4: custom key stores (AWS_CLOUDHSM backed by a PKCS#11 token). The password is wrapped under
+  // the root like every other secret; names are unique per account and region, clusters overall.
+  `
+  CREATE TABLE custom_key_stores (
+    custom_key_store_id  TEXT COLLATE "C" PRIMARY KEY,
+    account_id           TEXT COLLATE "C" NOT NULL,
+    region               TEXT COLLATE "C" NOT NULL,
+    name                 TEXT COLLATE "C" NOT NULL,
+    cluster_id           TEXT COLLATE "C" NOT NULL,
+    root_version         TEXT COLLATE "C" NOT NULL,
+    wrapped_password     BYTEA NOT NULL,
+    revision             INTEGER NOT NULL,
+    doc                  TEXT NOT NULL
+  );
+  CREATE UNIQUE INDEX custom_key_stores_by_name ON custom_key_stores (account_id, region, name);
+  CREATE UNIQUE INDEX custom_key_stores_by_cluster ON custom_key_stores (cluster_id);
+  CREATE INDEX custom_key_stores_by_partition ON custom_key_stores (account_id, region, custom_key_store_id);
+  CREATE INDEX custom_key_stores_by_root ON custom_key_stores (root_version, custom_key_store_id);
+  `,
 ];
 
 /** Every table the migrations create that holds data (not `schema_version`). */
@@ -97,4 +141,8 @@ export const POSTGRES_DATA_TABLES: readonly string[] = [
   "principals",
   "access_keys",
   "grants",
+  "key_usage",
+  "key_last_usage",
+  "key_usage_tracking",
+  "custom_key_stores",
 ];

@@ -319,6 +319,7 @@ if (skip !== undefined) {
       );
       assert.deepEqual(collations.rows, [
         { table_name: "access_keys", collation_name: "C" },
+        { table_name: "custom_key_stores", collation_name: "C" },
         { table_name: "key_materials", collation_name: "C" },
       ]);
       const indexes = (

@@ -1,7 +1,15 @@
 import { DatabaseError, Pool, type PoolClient, type QueryResultRow } from "pg";
+import type { CustomKeyStoreRecord } from "../domain/custom-key-store.js";
 import type { GrantRecord } from "../domain/grant-record.js";
 import { nextDueAt, type AliasRecord, type KeyMaterialRecord, type KeyRecord } from "../domain/key-record.js";
+import type { KeyUsageRecord } from "../domain/key-usage.js";
 import type { WrappedKey } from "../keystore/keystore.js";
+import {
+  customKeyStoreColumns,
+  customKeyStoreConflict,
+  customKeyStoreFromRow,
+  type CustomKeyStoreRow,
+} from "./custom-key-store-rows.js";
 import { InjectedWriteFailure } from "./memory-store.js";
 import { POSTGRES_MIGRATIONS } from "./postgres-migrations.js";
 import {
@@ -81,6 +89,20 @@ interface WrappedAccessKeyRow {
   access_key_id: string;
   root_version: string;
   wrapped_secret: Buffer;
+}
+
+interface UsageRow {
+  material_id: string;
+  encryptions: string;
+  decryptions: string;
+  last_encrypt_at: string | null;
+  last_decrypt_at: string | null;
+}
+interface LastUsageRow {
+  used_at: string;
+  operation: string;
+  request_id: string;
+  event_id: string;
 }
 
 function grantFromRow(r: { doc: string }): GrantRecord {
@@ -360,6 +382,8 @@ export class PostgresStore implements Store {
       await q("DELETE FROM key_materials WHERE key_id = $1", [keyId]);
       await q("DELETE FROM aliases WHERE key_id = $1", [keyId]);
       await q("DELETE FROM grants WHERE key_id = $1", [keyId]);
+      await q("DELETE FROM key_usage WHERE key_id = $1", [keyId]);
+      await q("DELETE FROM key_last_usage WHERE key_id = $1", [keyId]);
     });
   }
 
@@ -382,6 +406,83 @@ export class PostgresStore implements Store {
   async countKeys(): Promise<number> {
     const [r] = await this.#read<{ n: string }>("SELECT count(*) AS n FROM keys");
     return Number(r?.n ?? 0);
+  }
+
+  async countKeysByState(): Promise<Record<string, number>> {
+    const rows = await this.#read<{ state: string | null; n: string }>(
+      "SELECT doc::json->>'keyState' AS state, count(*) AS n FROM keys GROUP BY 1",
+    );
+    const out: Record<string, number> = {};
+    for (const r of rows) if (r.state !== null) out[r.state] = Number(r.n);
+    return out;
+  }
+
+  // ---- key usage
+
+  async startKeyUsageTracking(now: number): Promise<number> {
+    await this.#write((q) => q("INSERT INTO key_usage_tracking (id, started_at) VALUES (1, $1) ON CONFLICT (id) DO NOTHING", [now]));
+    return (await this.keyUsageTrackingStart()) ?? now;
+  }
+
+  async keyUsageTrackingStart(): Promise<number | undefined> {
+    const [r] = await this.#read<{ started_at: string }>("SELECT started_at FROM key_usage_tracking WHERE id = 1");
+    return r === undefined ? undefined : Number(r.started_at);
+  }
+
+  async addKeyUsage(deltas: readonly KeyUsageRecord[]): Promise<void> {
+    await this.#write(async (q) => {
+      for (const d of deltas) {
+        for (const v of d.versions) {
+          await q(
+            `INSERT INTO key_usage (key_id, material_id, encryptions, decryptions, last_encrypt_at, last_decrypt_at)
+             SELECT $1::text, $2::text, $3::bigint, $4::bigint, $5::bigint, $6::bigint
+             WHERE EXISTS (SELECT 1 FROM keys WHERE key_id = $1::text)
+             ON CONFLICT (key_id, material_id) DO UPDATE SET
+               encryptions = key_usage.encryptions + excluded.encryptions,
+               decryptions = key_usage.decryptions + excluded.decryptions,
+               last_encrypt_at = GREATEST(key_usage.last_encrypt_at, excluded.last_encrypt_at),
+               last_decrypt_at = GREATEST(key_usage.last_decrypt_at, excluded.last_decrypt_at)`,
+            [d.keyId, v.materialId, v.encryptions, v.decryptions, v.lastEncryptAt ?? null, v.lastDecryptAt ?? null],
+          );
+        }
+        const l = d.last;
+        if (l === undefined) continue;
+        await q(
+          `INSERT INTO key_last_usage (key_id, used_at, operation, request_id, event_id)
+           SELECT $1::text, $2::bigint, $3::text, $4::text, $5::text
+           WHERE EXISTS (SELECT 1 FROM keys WHERE key_id = $1::text)
+           ON CONFLICT (key_id) DO UPDATE SET used_at = excluded.used_at, operation = excluded.operation,
+             request_id = excluded.request_id, event_id = excluded.event_id
+           WHERE excluded.used_at >= key_last_usage.used_at`,
+          [d.keyId, l.at, l.operation, l.requestId, l.eventId],
+        );
+      }
+    });
+  }
+
+  async getKeyUsage(keyId: string): Promise<KeyUsageRecord | undefined> {
+    const [last] = await this.#read<LastUsageRow>(
+      "SELECT used_at, operation, request_id, event_id FROM key_last_usage WHERE key_id = $1",
+      [keyId],
+    );
+    const rows = await this.#read<UsageRow>(
+      "SELECT material_id, encryptions, decryptions, last_encrypt_at, last_decrypt_at FROM key_usage WHERE key_id = $1 ORDER BY material_id",
+      [keyId],
+    );
+    if (last === undefined && rows.length === 0) return undefined;
+    return {
+      keyId,
+      ...(last !== undefined
+        ? { last: { at: Number(last.used_at), operation: last.operation, requestId: last.request_id, eventId: last.event_id } }
+        : {}),
+      versions: rows.map((r) => ({
+        materialId: r.material_id,
+        encryptions: Number(r.encryptions),
+        decryptions: Number(r.decryptions),
+        ...(r.last_encrypt_at !== null ? { lastEncryptAt: Number(r.last_encrypt_at) } : {}),
+        ...(r.last_decrypt_at !== null ? { lastDecryptAt: Number(r.last_decrypt_at) } : {}),
+      })),
+    };
   }
 
   // ---- key material
@@ -569,6 +670,26 @@ export class PostgresStore implements Store {
         out.push({ kind: "access-key", accessKeyId: r.access_key_id, wrapped: { rootVersion: r.root_version, blob: r.wrapped_secret } });
       }
     }
+    const left = n - out.length;
+    if (left > 0) {
+      const stores = await this.#read<{ custom_key_store_id: string; root_version: string; wrapped_password: Buffer }>(
+        `SELECT * FROM (
+           (SELECT custom_key_store_id, root_version, wrapped_password FROM custom_key_stores
+            WHERE root_version < $1 ORDER BY root_version, custom_key_store_id LIMIT $2)
+           UNION ALL
+           (SELECT custom_key_store_id, root_version, wrapped_password FROM custom_key_stores
+            WHERE root_version > $1 ORDER BY root_version, custom_key_store_id LIMIT $2)
+         ) AS w ORDER BY root_version, custom_key_store_id LIMIT $2`,
+        [rootVersion, left],
+      );
+      for (const r of stores) {
+        out.push({
+          kind: "custom-key-store",
+          customKeyStoreId: r.custom_key_store_id,
+          wrapped: { rootVersion: r.root_version, blob: r.wrapped_password },
+        });
+      }
+    }
     return out;
   }
 
@@ -581,6 +702,12 @@ export class PostgresStore implements Store {
              WHERE key_id = $3 AND material_id = $4 AND root_version = $5 AND wrapped = $6`,
             [next.rootVersion, next.blob, ref.keyId, ref.materialId, was.rootVersion, was.blob],
           )) === 1
+        : ref.kind === "custom-key-store"
+          ? (await q(
+              `UPDATE custom_key_stores SET root_version = $1, wrapped_password = $2
+               WHERE custom_key_store_id = $3 AND root_version = $4 AND wrapped_password = $5`,
+              [next.rootVersion, next.blob, ref.customKeyStoreId, was.rootVersion, was.blob],
+            )) === 1
         : (await q(
             `UPDATE access_keys SET root_version = $1, wrapped_secret = $2
              WHERE access_key_id = $3 AND root_version = $4 AND wrapped_secret = $5`,
@@ -592,7 +719,8 @@ export class PostgresStore implements Store {
   async countWrappedUnder(rootVersion: string): Promise<number> {
     const [r] = await this.#read<{ n: string }>(
       `SELECT (SELECT count(*) FROM key_materials WHERE root_version = $1)
-            + (SELECT count(*) FROM access_keys WHERE root_version = $1) AS n`,
+            + (SELECT count(*) FROM access_keys WHERE root_version = $1)
+            + (SELECT count(*) FROM custom_key_stores WHERE root_version = $1) AS n`,
       [rootVersion],
     );
     return Number(r?.n ?? 0);
@@ -697,6 +825,82 @@ export class PostgresStore implements Store {
     return this.#write(async (q) => (await q("DELETE FROM access_keys WHERE access_key_id = $1", [accessKeyId])) === 1);
   }
 
+  // ---- custom key stores
+
+  async createCustomKeyStore(cks: CustomKeyStoreRecord): Promise<void> {
+    try {
+      await this.#write((q) =>
+        q(
+          `INSERT INTO custom_key_stores (custom_key_store_id, account_id, region, name, cluster_id, root_version, wrapped_password, revision, doc)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+          customKeyStoreColumns(cks, 1),
+        ),
+      );
+    } catch (e) {
+      if (isUniqueViolation(e)) throw new DuplicateEntry(customKeyStoreConflict(e, cks));
+      throw e;
+    }
+  }
+
+  async getCustomKeyStore(customKeyStoreId: string): Promise<CustomKeyStoreRecord | undefined> {
+    const [r] = await this.#read<CustomKeyStoreRow>("SELECT * FROM custom_key_stores WHERE custom_key_store_id = $1", [customKeyStoreId]);
+    return r && customKeyStoreFromRow(r);
+  }
+
+  async listCustomKeyStores(
+    partition: { readonly accountId: string; readonly region: string } | undefined,
+    after: string | undefined,
+    limit: number,
+  ): Promise<Page<CustomKeyStoreRecord>> {
+    const rows =
+      partition === undefined
+        ? await this.#read<CustomKeyStoreRow>(
+            "SELECT * FROM custom_key_stores WHERE custom_key_store_id > $1 ORDER BY custom_key_store_id LIMIT $2",
+            [after ?? "", limit + 1],
+          )
+        : await this.#read<CustomKeyStoreRow>(
+            `SELECT * FROM custom_key_stores WHERE account_id = $1 AND region = $2 AND custom_key_store_id > $3
+             ORDER BY custom_key_store_id LIMIT $4`,
+            [partition.accountId, partition.region, after ?? "", limit + 1],
+          );
+    const items = rows.slice(0, limit).map(customKeyStoreFromRow);
+    const last = items[items.length - 1];
+    return rows.length > limit && last !== undefined ? { items, next: last.customKeyStoreId } : { items };
+  }
+
+  async updateCustomKeyStore(cks: CustomKeyStoreRecord, expectedRevision: number): Promise<CustomKeyStoreRecord> {
+    const revision = expectedRevision + 1;
+    const [id, ...rest] = customKeyStoreColumns(cks, revision);
+    try {
+      await this.#write(async (q) => {
+        const n = await q(
+          `UPDATE custom_key_stores SET account_id = $1, region = $2, name = $3, cluster_id = $4, root_version = $5,
+             wrapped_password = $6, revision = $7, doc = $8
+           WHERE custom_key_store_id = $9 AND revision = $10`,
+          [...rest, id, expectedRevision],
+        );
+        if (n !== 1) throw new RevisionConflict();
+      });
+    } catch (e) {
+      if (isUniqueViolation(e)) throw new DuplicateEntry(customKeyStoreConflict(e, cks));
+      throw e;
+    }
+    return { ...cks, password: { rootVersion: cks.password.rootVersion, blob: Buffer.from(cks.password.blob) }, revision };
+  }
+
+  async deleteCustomKeyStore(customKeyStoreId: string): Promise<boolean> {
+    return this.#write(async (q) => (await q("DELETE FROM custom_key_stores WHERE custom_key_store_id = $1", [customKeyStoreId])) === 1);
+  }
+
+  async customKeyStoreHasKeys(customKeyStoreId: string): Promise<boolean> {
+    // Keys are documents; the check is rare (DeleteCustomKeyStore), so a scan is fine.
+    const [r] = await this.#read<{ x: boolean }>(
+      "SELECT EXISTS (SELECT 1 FROM keys WHERE (doc::json ->> 'customKeyStoreId') = $1) AS x",
+      [customKeyStoreId],
+    );
+    return r?.x === true;
+  }
+
   async resetKeys(): Promise<void> {
     await this.#write(async (q) => {
       // Keys first, for the same reason as in deleteKey.
@@ -704,6 +908,8 @@ export class PostgresStore implements Store {
       await q("DELETE FROM key_materials");
       await q("DELETE FROM aliases");
       await q("DELETE FROM grants");
+      await q("DELETE FROM key_usage");
+      await q("DELETE FROM key_last_usage");
     });
   }
 

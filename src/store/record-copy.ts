@@ -1,3 +1,4 @@
+import type { CustomKeyStoreRecord } from "../domain/custom-key-store.js";
 import type { GrantRecord } from "../domain/grant-record.js";
 import type { AliasRecord, KeyMaterialRecord, KeyRecord } from "../domain/key-record.js";
 import type { WrappedKey } from "../keystore/keystore.js";
@@ -36,4 +37,8 @@ export function copyWrapped(w: WrappedKey): WrappedKey {
 
 export function copyWrappedRef(r: WrappedRef): WrappedRef {
   return { ...r, wrapped: copyWrapped(r.wrapped) };
+}
+
+export function copyCustomKeyStore(c: CustomKeyStoreRecord): CustomKeyStoreRecord {
+  return { ...c, password: copyWrapped(c.password) };
 }

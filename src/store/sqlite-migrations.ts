@@ -77,4 +77,50 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   CREATE INDEX access_keys_by_root ON access_keys(root_version, access_key_id);
   CREATE INDEX access_keys_by_account ON access_keys(account_id);
   `,
+  // 3: key usage (GetKeyLastUsage and per-version counts); keys counted by state from an index.
+  `
+  CREATE TABLE key_usage (
+    key_id           TEXT NOT NULL,
+    material_id      TEXT NOT NULL,
+    encryptions      INTEGER NOT NULL,
+    decryptions      INTEGER NOT NULL,
+    last_encrypt_at  INTEGER,
+    last_decrypt_at  INTEGER,
+    PRIMARY KEY (key_id, material_id)
+  ) WITHOUT ROWID;
+
+  CREATE TABLE key_last_usage (
+    key_id      TEXT PRIMARY KEY,
+    used_at     INTEGER NOT NULL,
+    operation   TEXT NOT NULL,
+    request_id  TEXT NOT NULL,
+    event_id    TEXT NOT NULL
+  ) WITHOUT ROWID;
+
+  CREATE TABLE key_usage_tracking (
+    id          INTEGER PRIMARY KEY CHECK (id = 1),
+    started_at  INTEGER NOT NULL
+  );
+
+  CREATE INDEX keys_by_state ON keys(json_extract(doc, '$.keyState'));
+  `,
+  // 4: custom key stores (AWS_CLOUDHSM backed by a PKCS#11 token). The password is wrapped under
+  // the root like every other secret; names are unique per account and region, clusters overall.
+  `
+  CREATE TABLE custom_key_stores (
+    custom_key_store_id  TEXT PRIMARY KEY,
+    account_id           TEXT NOT NULL,
+    region               TEXT NOT NULL,
+    name                 TEXT NOT NULL,
+    cluster_id           TEXT NOT NULL,
+    root_version         TEXT NOT NULL,
+    wrapped_password     BLOB NOT NULL,
+    revision             INTEGER NOT NULL,
+    doc                  TEXT NOT NULL
+  ) WITHOUT ROWID;
+  CREATE UNIQUE INDEX custom_key_stores_by_name ON custom_key_stores(account_id, region, name);
+  CREATE UNIQUE INDEX custom_key_stores_by_cluster ON custom_key_stores(cluster_id);
+  CREATE INDEX custom_key_stores_by_partition ON custom_key_stores(account_id, region, custom_key_store_id);
+  CREATE INDEX custom_key_stores_by_root ON custom_key_stores(root_version, custom_key_store_id);
+  `,
 ];

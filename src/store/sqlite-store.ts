@@ -1,10 +1,13 @@
 import Database from "better-sqlite3";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
+import type { CustomKeyStoreRecord } from "../domain/custom-key-store.js";
 import type { GrantRecord } from "../domain/grant-record.js";
 import { nextDueAt, type AliasRecord, type KeyMaterialRecord, type KeyRecord } from "../domain/key-record.js";
+import type { KeyUsageRecord } from "../domain/key-usage.js";
 import type { WrappedKey } from "../keystore/keystore.js";
 import { InjectedWriteFailure } from "./memory-store.js";
+import { SqliteCustomKeyStores } from "./sqlite-custom-key-stores.js";
 import { SQLITE_MIGRATIONS } from "./sqlite-migrations.js";
 import {
   DuplicateEntry,
@@ -61,6 +64,20 @@ interface WrappedAccessKeyRow {
   access_key_id: string;
   root_version: string;
   wrapped_secret: Buffer;
+}
+
+interface UsageRow {
+  material_id: string;
+  encryptions: number;
+  decryptions: number;
+  last_encrypt_at: number | null;
+  last_decrypt_at: number | null;
+}
+interface LastUsageRow {
+  used_at: number;
+  operation: string;
+  request_id: string;
+  event_id: string;
 }
 
 function grantFromRow(r: { doc: string }): GrantRecord {
@@ -144,7 +161,9 @@ export class SqliteStore implements Store {
   readonly kind = "sqlite";
   readonly #db: Database.Database;
   readonly #s;
+  readonly #cks: SqliteCustomKeyStores;
   #failures = 0;
+  #dataVersion: Database.Statement<[], number> | undefined;
 
   constructor(path: string) {
     if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
@@ -178,6 +197,38 @@ export class SqliteStore implements Store {
         "SELECT doc, revision FROM keys WHERE due_at IS NOT NULL AND due_at <= ? ORDER BY due_at LIMIT ?",
       ),
       countKeys: db.prepare<[], { n: number }>("SELECT count(*) AS n FROM keys"),
+      // Reads only the keys_by_state index (migration 3).
+      countKeysByState: db.prepare<[], { state: string | null; n: number }>(
+        "SELECT json_extract(doc, '$.keyState') AS state, count(*) AS n FROM keys GROUP BY json_extract(doc, '$.keyState')",
+      ),
+      startUsageTracking: db.prepare<[number]>(
+        "INSERT INTO key_usage_tracking (id, started_at) VALUES (1, ?) ON CONFLICT(id) DO NOTHING",
+      ),
+      usageTrackingStart: db.prepare<[], { started_at: number }>("SELECT started_at FROM key_usage_tracking WHERE id = 1"),
+      addVersionUsage: db.prepare<[string, string, number, number, number | null, number | null, string]>(
+        `INSERT INTO key_usage (key_id, material_id, encryptions, decryptions, last_encrypt_at, last_decrypt_at)
+         SELECT ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM keys WHERE key_id = ?)
+         ON CONFLICT(key_id, material_id) DO UPDATE SET
+           encryptions = encryptions + excluded.encryptions,
+           decryptions = decryptions + excluded.decryptions,
+           last_encrypt_at = max(coalesce(last_encrypt_at, excluded.last_encrypt_at), coalesce(excluded.last_encrypt_at, last_encrypt_at)),
+           last_decrypt_at = max(coalesce(last_decrypt_at, excluded.last_decrypt_at), coalesce(excluded.last_decrypt_at, last_decrypt_at))`,
+      ),
+      setLastUsage: db.prepare<[string, number, string, string, string, string]>(
+        `INSERT INTO key_last_usage (key_id, used_at, operation, request_id, event_id)
+         SELECT ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM keys WHERE key_id = ?)
+         ON CONFLICT(key_id) DO UPDATE SET used_at = excluded.used_at, operation = excluded.operation,
+           request_id = excluded.request_id, event_id = excluded.event_id
+         WHERE excluded.used_at >= key_last_usage.used_at`,
+      ),
+      getVersionUsage: db.prepare<[string], UsageRow>(
+        "SELECT material_id, encryptions, decryptions, last_encrypt_at, last_decrypt_at FROM key_usage WHERE key_id = ? ORDER BY material_id",
+      ),
+      getLastUsage: db.prepare<[string], LastUsageRow>(
+        "SELECT used_at, operation, request_id, event_id FROM key_last_usage WHERE key_id = ?",
+      ),
+      deleteUsageOfKey: db.prepare<[string]>("DELETE FROM key_usage WHERE key_id = ?"),
+      deleteLastUsageOfKey: db.prepare<[string]>("DELETE FROM key_last_usage WHERE key_id = ?"),
       insertMaterial: db.prepare<[string, string, number, string, string, Buffer, Buffer | null]>(
         "INSERT INTO key_materials (key_id, material_id, created_at, origin, root_version, wrapped, public_key) VALUES (?, ?, ?, ?, ?, ?, ?)",
       ),
@@ -291,11 +342,22 @@ export class SqliteStore implements Store {
               + (SELECT count(*) FROM access_keys WHERE root_version = ?) AS n`,
       ),
     };
+    this.#cks = new SqliteCustomKeyStores(db, () => this.#beforeCommit());
   }
 
   /** Test hook: the next n write transactions fail just before commit. */
   failWrites(n: number): void {
     this.#failures = n;
+  }
+
+  /**
+   * SQLite's data_version: changes whenever another connection (another process, or another
+   * SqliteStore on the same file) commits, never for this connection's own commits. CachedStore
+   * uses it to drop its entries when someone else changed the database.
+   */
+  externalChangeCounter(): number {
+    this.#dataVersion ??= this.#db.prepare<[], number>("PRAGMA data_version").pluck();
+    return this.#dataVersion.get() ?? 0;
   }
 
   /** Reads one connection setting (tests, diagnostics). */
@@ -378,6 +440,8 @@ export class SqliteStore implements Store {
       this.#s.deleteAliasesOfKey.run(keyId);
       this.#s.deleteGrantsOfKey.run(keyId);
       this.#s.deleteMaterials.run(keyId);
+      this.#s.deleteUsageOfKey.run(keyId);
+      this.#s.deleteLastUsageOfKey.run(keyId);
       this.#s.deleteKey.run(keyId);
       this.#beforeCommit();
     })();
@@ -396,6 +460,65 @@ export class SqliteStore implements Store {
 
   async countKeys(): Promise<number> {
     return this.#s.countKeys.get()?.n ?? 0;
+  }
+
+  async countKeysByState(): Promise<Record<string, number>> {
+    const out: Record<string, number> = {};
+    for (const r of this.#s.countKeysByState.all()) if (r.state !== null) out[r.state] = r.n;
+    return out;
+  }
+
+  async startKeyUsageTracking(now: number): Promise<number> {
+    return this.#db.transaction(() => {
+      this.#s.startUsageTracking.run(now);
+      const at = this.#s.usageTrackingStart.get()?.started_at ?? now;
+      this.#beforeCommit();
+      return at;
+    })();
+  }
+
+  async keyUsageTrackingStart(): Promise<number | undefined> {
+    return this.#s.usageTrackingStart.get()?.started_at;
+  }
+
+  async addKeyUsage(deltas: readonly KeyUsageRecord[]): Promise<void> {
+    this.#db.transaction(() => {
+      for (const d of deltas) {
+        for (const v of d.versions) {
+          this.#s.addVersionUsage.run(
+            d.keyId,
+            v.materialId,
+            v.encryptions,
+            v.decryptions,
+            v.lastEncryptAt ?? null,
+            v.lastDecryptAt ?? null,
+            d.keyId,
+          );
+        }
+        const l = d.last;
+        if (l !== undefined) this.#s.setLastUsage.run(d.keyId, l.at, l.operation, l.requestId, l.eventId, d.keyId);
+      }
+      this.#beforeCommit();
+    })();
+  }
+
+  async getKeyUsage(keyId: string): Promise<KeyUsageRecord | undefined> {
+    const last = this.#s.getLastUsage.get(keyId);
+    const rows = this.#s.getVersionUsage.all(keyId);
+    if (last === undefined && rows.length === 0) return undefined;
+    return {
+      keyId,
+      ...(last !== undefined
+        ? { last: { at: last.used_at, operation: last.operation, requestId: last.request_id, eventId: last.event_id } }
+        : {}),
+      versions: rows.map((r) => ({
+        materialId: r.material_id,
+        encryptions: r.encryptions,
+        decryptions: r.decryptions,
+        ...(r.last_encrypt_at !== null ? { lastEncryptAt: r.last_encrypt_at } : {}),
+        ...(r.last_decrypt_at !== null ? { lastDecryptAt: r.last_decrypt_at } : {}),
+      })),
+    };
   }
 
   async getKeyMaterial(keyId: string, materialId: string): Promise<KeyMaterialRecord | undefined> {
@@ -518,6 +641,8 @@ export class SqliteStore implements Store {
         out.push({ kind: "access-key", accessKeyId: r.access_key_id, wrapped: { rootVersion: r.root_version, blob: r.wrapped_secret } });
       }
     }
+    const left = n - out.length;
+    if (left > 0) for (const r of this.#cks.notUnder(rootVersion, left)) out.push({ kind: "custom-key-store", ...r });
     return out;
   }
 
@@ -526,15 +651,17 @@ export class SqliteStore implements Store {
       const was = ref.wrapped;
       const replaced =
         ref.kind === "material"
-          ? this.#s.replaceMaterialWrapped.run(next.rootVersion, next.blob, ref.keyId, ref.materialId, was.rootVersion, was.blob)
-          : this.#s.replaceAccessKeyWrapped.run(next.rootVersion, next.blob, ref.accessKeyId, was.rootVersion, was.blob);
+          ? this.#s.replaceMaterialWrapped.run(next.rootVersion, next.blob, ref.keyId, ref.materialId, was.rootVersion, was.blob).changes === 1
+          : ref.kind === "access-key"
+            ? this.#s.replaceAccessKeyWrapped.run(next.rootVersion, next.blob, ref.accessKeyId, was.rootVersion, was.blob).changes === 1
+            : this.#cks.replaceWrapped(ref.customKeyStoreId, was, next);
       this.#beforeCommit();
-      return replaced.changes === 1;
+      return replaced;
     })();
   }
 
   async countWrappedUnder(rootVersion: string): Promise<number> {
-    return this.#s.countWrappedUnder.get(rootVersion, rootVersion)?.n ?? 0;
+    return (this.#s.countWrappedUnder.get(rootVersion, rootVersion)?.n ?? 0) + this.#cks.countUnder(rootVersion);
   }
 
   async putAccount(account: AccountRecord): Promise<void> {
@@ -624,9 +751,41 @@ export class SqliteStore implements Store {
     })();
   }
 
+  // ---- custom key stores (sqlite-custom-key-stores.ts)
+
+  async createCustomKeyStore(cks: CustomKeyStoreRecord): Promise<void> {
+    this.#cks.create(cks);
+  }
+
+  async getCustomKeyStore(customKeyStoreId: string): Promise<CustomKeyStoreRecord | undefined> {
+    return this.#cks.get(customKeyStoreId);
+  }
+
+  async listCustomKeyStores(
+    partition: { readonly accountId: string; readonly region: string } | undefined,
+    after: string | undefined,
+    limit: number,
+  ): Promise<Page<CustomKeyStoreRecord>> {
+    return this.#cks.list(partition, after, limit);
+  }
+
+  async updateCustomKeyStore(cks: CustomKeyStoreRecord, expectedRevision: number): Promise<CustomKeyStoreRecord> {
+    return this.#cks.update(cks, expectedRevision);
+  }
+
+  async deleteCustomKeyStore(customKeyStoreId: string): Promise<boolean> {
+    return this.#cks.delete(customKeyStoreId);
+  }
+
+  async customKeyStoreHasKeys(customKeyStoreId: string): Promise<boolean> {
+    return this.#cks.hasKeys(customKeyStoreId);
+  }
+
   async resetKeys(): Promise<void> {
     this.#db.transaction(() => {
-      this.#db.exec("DELETE FROM aliases; DELETE FROM grants; DELETE FROM key_materials; DELETE FROM keys;");
+      this.#db.exec(
+        "DELETE FROM aliases; DELETE FROM grants; DELETE FROM key_materials; DELETE FROM key_usage; DELETE FROM key_last_usage; DELETE FROM keys;",
+      );
       this.#beforeCommit();
     })();
   }

@@ -7,6 +7,7 @@ import { createHash } from "node:crypto";
 import { describe, it, type TestContext } from "node:test";
 import type { GrantRecord } from "../domain/grant-record.js";
 import type { AliasRecord, KeyMaterialRecord, KeyRecord, Tag } from "../domain/key-record.js";
+import type { KeyUsageRecord } from "../domain/key-usage.js";
 import type { WrappedKey } from "../keystore/keystore.js";
 import {
   DuplicateEntry,
@@ -17,6 +18,7 @@ import {
   type Store,
   type WrappedRef,
 } from "./store.js";
+import { runCustomKeyStoreContract } from "./store-contract-custom-key-stores.js";
 
 export interface OpenedStore {
   readonly store: Store;
@@ -227,7 +229,19 @@ async function seed(s: Store): Promise<void> {
   await s.createAlias(makeAlias("alias/two", K2));
   await s.createAlias(makeAlias("alias/one", K3, { region: REGION_2 }));
   for (const g of SEED_GRANTS) await s.createGrant(g);
+  await s.startKeyUsageTracking(T0);
+  await s.addKeyUsage([SEED_USAGE]);
 }
+
+/** K1 was used: its first version encrypted 3 times and decrypted once, its second encrypted once. */
+const SEED_USAGE: KeyUsageRecord = {
+  keyId: K1,
+  last: { at: T0 + 50, operation: "Decrypt", requestId: "req-seed", eventId: "evt-seed" },
+  versions: [
+    { materialId: mid(`${K1}/1`), encryptions: 3, decryptions: 1, lastEncryptAt: T0 + 10, lastDecryptAt: T0 + 50 },
+    { materialId: mid(`${K1}/2`), encryptions: 1, decryptions: 0, lastEncryptAt: T0 + 20 },
+  ],
+};
 
 const SEED_GRANTS: readonly GrantRecord[] = [
   makeGrant("a", K1, {
@@ -272,6 +286,9 @@ interface Snapshot {
   readonly retirable: Readonly<Record<string, readonly GrantRecord[]>>;
   readonly wrappedNotUnder: Readonly<Record<string, readonly WrappedRef[]>>;
   readonly wrappedUnder: Readonly<Record<string, number>>;
+  readonly usage: Readonly<Record<string, KeyUsageRecord | undefined>>;
+  readonly keysByState: Readonly<Record<string, number>>;
+  readonly usageTrackingStart: number | undefined;
 }
 
 /** Everything the store holds that the fixtures can reach, read through every read method. */
@@ -324,7 +341,12 @@ async function snapshot(s: Store): Promise<Snapshot> {
     wrappedNotUnder[v] = await s.listWrappedNotUnder(v, 1000);
     wrappedUnder[v] = await s.countWrappedUnder(v);
   }
+  const usage: Record<string, KeyUsageRecord | undefined> = {};
+  for (const k of PROBE_KEYS) usage[k] = await s.getKeyUsage(k);
   return {
+    usage,
+    keysByState: await s.countKeysByState(),
+    usageTrackingStart: await s.keyUsageTrackingStart(),
     count: await s.countKeys(),
     keys,
     keysById,
@@ -398,6 +420,23 @@ function accessKeyRef(accessKeyId: string): AccessKeyRef {
 }
 
 const WRITE_CASES: readonly WriteCase[] = [
+  {
+    method: "addKeyUsage",
+    act: (s) =>
+      s.addKeyUsage([
+        { keyId: K1, versions: [{ materialId: mid(`${K1}/1`), encryptions: 2, decryptions: 0, lastEncryptAt: T0 + 60 }] },
+        { keyId: K3, last: { at: T0 + 70, operation: "Sign", requestId: "req-k3", eventId: "evt-k3" }, versions: [] },
+      ]),
+    check: async (s) => {
+      assert.equal((await s.getKeyUsage(K1))?.versions[0]?.encryptions, 5);
+      assert.equal((await s.getKeyUsage(K3))?.last?.operation, "Sign");
+    },
+  },
+  {
+    method: "startKeyUsageTracking",
+    act: (s) => s.startKeyUsageTracking(T0 + 99),
+    check: async (s) => assert.equal(await s.keyUsageTrackingStart(), T0, "the first start is kept"),
+  },
   {
     method: "createKey",
     act: (s) => s.createKey(makeKey(NEW_KEY), [makeMaterial(NEW_KEY, 1), makeMaterial(NEW_KEY, 2)]),
@@ -609,6 +648,10 @@ export function runStoreContract(name: string, open: () => Promise<OpenedStore>)
             expirationModel: "KEY_MATERIAL_EXPIRES",
             customKeyStoreId: "cks-1234567890abcdef0",
             origin: "EXTERNAL",
+            importedMaterials: [
+              { materialId: mid(`${K1}/1`), state: "NON_CURRENT", imported: false, description: "first" },
+              { materialId: mid(`${K1}/2`), state: "CURRENT", imported: true, expirationModel: "KEY_MATERIAL_EXPIRES", validTo: T0 + 365 * DAY, rotatedAt: T0 + 0.5 },
+            ],
           });
           const { currentMaterialId: _c, ...bare } = makeKey(K2, { keyState: "PendingImport", origin: "EXTERNAL", tags: [] });
           await s.createKey(full, []);
@@ -834,6 +877,24 @@ export function runStoreContract(name: string, open: () => Promise<OpenedStore>)
           assert.deepEqual(await s.dueKeys(at - 1, 10), []);
           const due = await s.dueKeys(at, 10);
           assert.deepEqual(due, [{ ...makeKey(K1, { origin: "EXTERNAL", expirationModel: "KEY_MATERIAL_EXPIRES", validTo: at }), revision: 1 }]);
+        }),
+      );
+
+      it(
+        "dueKeys returns a key when imported material pending rotation expires, although the key's own ValidTo is later or absent",
+        test(async ({ store: s }) => {
+          const at = T0 + 10 * DAY;
+          const key = makeKey(K1, {
+            origin: "EXTERNAL",
+            expirationModel: "KEY_MATERIAL_DOES_NOT_EXPIRE",
+            importedMaterials: [
+              { materialId: mid(`${K1}/1`), state: "CURRENT", imported: true, expirationModel: "KEY_MATERIAL_DOES_NOT_EXPIRE" },
+              { materialId: mid(`${K1}/2`), state: "PENDING_ROTATION", imported: true, expirationModel: "KEY_MATERIAL_EXPIRES", validTo: at },
+            ],
+          });
+          await s.createKey(key, []);
+          assert.deepEqual(await s.dueKeys(at - 1, 10), []);
+          assert.deepEqual(await s.dueKeys(at, 10), [{ ...key, revision: 1 }]);
         }),
       );
 
@@ -1418,7 +1479,7 @@ export function runStoreContract(name: string, open: () => Promise<OpenedStore>)
           await s.putAccessKey(makeAccessKey("AKIAB", ROOT_A, { secret: w("root-v1", "akb") }));
           await s.putAccessKey(makeAccessKey("AKIAD", ROOT_A, { secret: w("root-v1", "akd") }));
           const byId = (refs: readonly WrappedRef[]): (readonly [string, WrappedRef])[] =>
-            refs.map((r) => [r.kind === "material" ? `${r.keyId}/${r.materialId}` : r.accessKeyId, r] as const);
+            refs.map((r) => [r.kind === "material" ? `${r.keyId}/${r.materialId}` : r.kind === "access-key" ? r.accessKeyId : r.customKeyStoreId, r] as const);
           const materialsNotV2 = [
             mref(K1, 2, w("root-v0", "k1/2")),
             mref(K1, 1, w("root-v1", "k1/1")),
@@ -1485,7 +1546,7 @@ export function runStoreContract(name: string, open: () => Promise<OpenedStore>)
             if (batch.length === 0) break;
             assert.ok(++batches <= 4, "the walk terminates");
             for (const r of batch) {
-              const id = r.kind === "material" ? `${r.keyId}/${r.materialId}` : r.accessKeyId;
+              const id = r.kind === "material" ? `${r.keyId}/${r.materialId}` : r.kind === "access-key" ? r.accessKeyId : r.customKeyStoreId;
               assert.equal(seen.has(id), false, `${id} listed again after it was re-wrapped`);
               seen.add(id);
               const next: WrappedKey = { rootVersion: "root-v9", blob: Buffer.concat([Buffer.from("v9:"), r.wrapped.blob]) };
@@ -1847,6 +1908,120 @@ export function runStoreContract(name: string, open: () => Promise<OpenedStore>)
         }),
       );
     });
+
+    describe("key usage and keys by state", () => {
+      const M1 = mid(`${K1}/1`);
+      const M2 = mid(`${K1}/2`);
+
+      it(
+        "before any tracking, keyUsageTrackingStart is undefined and getKeyUsage of a key never used is undefined",
+        test(async ({ store: s }) => {
+          await s.createKey(makeKey(K1), [makeMaterial(K1, 1)]);
+          assert.equal(await s.keyUsageTrackingStart(), undefined);
+          assert.equal(await s.getKeyUsage(K1), undefined);
+          assert.equal(await s.getKeyUsage(NEW_KEY), undefined);
+        }),
+      );
+
+      it(
+        "startKeyUsageTracking records the first time only and returns it to every later call, also after reopening",
+        test(async (h) => {
+          assert.equal(await h.store.startKeyUsageTracking(T0 + 5), T0 + 5);
+          assert.equal(await h.store.startKeyUsageTracking(T0 + 9), T0 + 5);
+          assert.equal(await h.store.keyUsageTrackingStart(), T0 + 5);
+          if (h.reopen !== undefined) {
+            await h.reopen();
+            assert.equal(await h.store.keyUsageTrackingStart(), T0 + 5);
+            assert.equal(await h.store.startKeyUsageTracking(T0 + 11), T0 + 5);
+          }
+        }),
+      );
+
+      it(
+        "addKeyUsage adds counts per version, keeps the later times, and replaces the last use only with a later one",
+        test(async (h) => {
+          await seed(h.store);
+          assert.deepEqual(await h.store.getKeyUsage(K1), SEED_USAGE);
+          await h.store.addKeyUsage([
+            {
+              keyId: K1,
+              last: { at: T0 + 40, operation: "Encrypt", requestId: "req-older", eventId: "evt-older" },
+              versions: [
+                { materialId: M1, encryptions: 2, decryptions: 5, lastEncryptAt: T0 + 5, lastDecryptAt: T0 + 45 },
+                { materialId: M2, encryptions: 0, decryptions: 1, lastDecryptAt: T0 + 30 },
+              ],
+            },
+          ]);
+          const expected: KeyUsageRecord = {
+            keyId: K1,
+            last: SEED_USAGE.last as NonNullable<KeyUsageRecord["last"]>,
+            versions: [
+              { materialId: M1, encryptions: 5, decryptions: 6, lastEncryptAt: T0 + 10, lastDecryptAt: T0 + 50 },
+              { materialId: M2, encryptions: 1, decryptions: 1, lastEncryptAt: T0 + 20, lastDecryptAt: T0 + 30 },
+            ],
+          };
+          assert.deepEqual(await h.store.getKeyUsage(K1), expected, "an older last use does not replace a newer one");
+          const newer = { at: T0 + 80, operation: "ReEncrypt", requestId: "req-newer", eventId: "evt-newer" };
+          await h.store.addKeyUsage([{ keyId: K1, last: newer, versions: [] }]);
+          assert.deepEqual(await h.store.getKeyUsage(K1), { ...expected, last: newer });
+          if (h.reopen !== undefined) {
+            await h.reopen();
+            assert.deepEqual(await h.store.getKeyUsage(K1), { ...expected, last: newer }, "usage is durable");
+          }
+        }),
+      );
+
+      it(
+        "addKeyUsage records usage of several keys at once, a key with counts only or a last use only, and ignores keys that do not exist",
+        test(async ({ store: s }) => {
+          await seed(s);
+          const last = { at: T0 + 1, operation: "Sign", requestId: "r", eventId: "e" };
+          await s.addKeyUsage([
+            { keyId: K3, last, versions: [] },
+            { keyId: K4, versions: [{ materialId: mid(`${K4}/1`), encryptions: 1, decryptions: 0, lastEncryptAt: T0 + 2 }] },
+            { keyId: NEW_KEY, last, versions: [{ materialId: mid("x"), encryptions: 1, decryptions: 1 }] },
+          ]);
+          assert.deepEqual(await s.getKeyUsage(K3), { keyId: K3, last, versions: [] });
+          assert.deepEqual(await s.getKeyUsage(K4), {
+            keyId: K4,
+            versions: [{ materialId: mid(`${K4}/1`), encryptions: 1, decryptions: 0, lastEncryptAt: T0 + 2 }],
+          });
+          assert.equal(await s.getKeyUsage(NEW_KEY), undefined);
+          await s.createKey(makeKey(NEW_KEY), []);
+          assert.equal(await s.getKeyUsage(NEW_KEY), undefined, "nothing was kept for the key that did not exist");
+        }),
+      );
+
+      it(
+        "deleteKey removes the key's usage; resetKeys removes all usage and keeps the tracking start",
+        test(async ({ store: s }) => {
+          await seed(s);
+          await s.addKeyUsage([{ keyId: K3, last: { at: T0, operation: "Encrypt", requestId: "r", eventId: "e" }, versions: [] }]);
+          await s.deleteKey(K1);
+          assert.equal(await s.getKeyUsage(K1), undefined);
+          assert.ok(await s.getKeyUsage(K3));
+          await s.createKey(makeKey(K1), [makeMaterial(K1, 1)]);
+          assert.equal(await s.getKeyUsage(K1), undefined, "a key created again with the same id starts unused");
+          await s.resetKeys();
+          assert.equal(await s.getKeyUsage(K3), undefined);
+          assert.equal(await s.keyUsageTrackingStart(), T0);
+        }),
+      );
+
+      it(
+        "countKeysByState counts the keys of every account and region by state, and follows updates and deletions",
+        test(async ({ store: s }) => {
+          assert.deepEqual(await s.countKeysByState(), {});
+          await seed(s);
+          assert.deepEqual(await s.countKeysByState(), { Enabled: 4, PendingDeletion: 1 });
+          await s.updateKey({ key: makeKey(K1, { keyState: "Disabled" }), expectedRevision: 1 });
+          await s.deleteKey(K2);
+          assert.deepEqual(await s.countKeysByState(), { Enabled: 3, Disabled: 1 });
+        }),
+      );
+    });
+
+    runCustomKeyStoreContract(test);
 
     describe("injected write failures", () => {
       for (const c of WRITE_CASES) {

@@ -1,5 +1,7 @@
+import type { CustomKeyStoreRecord } from "../domain/custom-key-store.js";
 import type { GrantRecord } from "../domain/grant-record.js";
 import type { AliasRecord, KeyMaterialRecord, KeyRecord } from "../domain/key-record.js";
+import type { KeyUsageRecord } from "../domain/key-usage.js";
 import type { WrappedKey } from "../keystore/keystore.js";
 
 export interface AccountRecord {
@@ -52,7 +54,8 @@ export interface Page<T> {
  */
 export type WrappedRef =
   | { readonly kind: "material"; readonly keyId: string; readonly materialId: string; readonly wrapped: WrappedKey }
-  | { readonly kind: "access-key"; readonly accessKeyId: string; readonly wrapped: WrappedKey };
+  | { readonly kind: "access-key"; readonly accessKeyId: string; readonly wrapped: WrappedKey }
+  | { readonly kind: "custom-key-store"; readonly customKeyStoreId: string; readonly wrapped: WrappedKey };
 
 /** Raised when a compare-and-swap lost a race; the caller re-reads and retries. */
 export class RevisionConflict extends Error {
@@ -90,6 +93,8 @@ export interface Store {
   /** Keys whose next scheduled event (see domain nextDueAt) is at or before `now`. */
   dueKeys(now: number, limit: number): Promise<readonly KeyRecord[]>;
   countKeys(): Promise<number>;
+  /** How many keys are in each key state (every account and region); states without keys are absent. */
+  countKeysByState(): Promise<Record<string, number>>;
 
   // Key material
   getKeyMaterial(keyId: string, materialId: string): Promise<KeyMaterialRecord | undefined>;
@@ -130,7 +135,8 @@ export interface Store {
   // Root re-wrap
   /**
    * Up to `limit` wrapped secrets whose root version is not `rootVersion`: key materials ordered by
-   * (rootVersion, keyId, materialId), then access keys ordered by (rootVersion, accessKeyId).
+   * (rootVersion, keyId, materialId), then access keys ordered by (rootVersion, accessKeyId), then
+   * custom key store passwords ordered by (rootVersion, customKeyStoreId).
    * Re-wrapping what it returns and asking again walks through everything.
    */
   listWrappedNotUnder(rootVersion: string, limit: number): Promise<readonly WrappedRef[]>;
@@ -139,7 +145,7 @@ export interface Store {
    * has ref.wrapped's root version and blob. False when it changed or is gone.
    */
   replaceWrapped(ref: WrappedRef, next: WrappedKey): Promise<boolean>;
-  /** How many wrapped secrets (materials and access keys) are wrapped under `rootVersion`. */
+  /** How many wrapped secrets (materials, access keys, custom key store passwords) are wrapped under `rootVersion`. */
   countWrappedUnder(rootVersion: string): Promise<number>;
 
   // Identities
@@ -162,7 +168,51 @@ export interface Store {
   listAccessKeys(principalArn: string): Promise<readonly AccessKeyRecord[]>;
   deleteAccessKey(accessKeyId: string): Promise<boolean>;
 
-  /** Removes every key, material, alias and grant (dev-mode reset). Identities stay. */
+  // Key usage (GetKeyLastUsage, per-version counts). Times are integer epoch milliseconds.
+  /**
+   * When this store began tracking key usage: the first call records `now`, later calls (from any
+   * node) return that first time.
+   */
+  startKeyUsageTracking(now: number): Promise<number>;
+  /** The time startKeyUsageTracking recorded; undefined when it was never called. */
+  keyUsageTrackingStart(): Promise<number | undefined>;
+  /**
+   * Adds usage deltas in one transaction: per version, counts are added and times keep the later;
+   * a key's last use is replaced only by a later one. Deltas of keys that do not exist are ignored.
+   */
+  addKeyUsage(deltas: readonly KeyUsageRecord[]): Promise<void>;
+  /** A key's usage; undefined when none was recorded. deleteKey and resetKeys remove it. */
+  getKeyUsage(keyId: string): Promise<KeyUsageRecord | undefined>;
+
+  // Custom key stores (CreateCustomKeyStore and friends). Records are small; an account and region
+  // has at most a handful.
+  /**
+   * Stores a new custom key store (revision 1). DuplicateEntry when its id is taken, when its name
+   * is taken in its account and region, or when another store (anywhere) has its cluster id.
+   */
+  createCustomKeyStore(cks: CustomKeyStoreRecord): Promise<void>;
+  getCustomKeyStore(customKeyStoreId: string): Promise<CustomKeyStoreRecord | undefined>;
+  /**
+   * Custom key stores of one account and region (or of every partition when `partition` is
+   * undefined), ordered by id, starting after the id `after`.
+   */
+  listCustomKeyStores(
+    partition: { readonly accountId: string; readonly region: string } | undefined,
+    after: string | undefined,
+    limit: number,
+  ): Promise<Page<CustomKeyStoreRecord>>;
+  /**
+   * Replaces the record if its stored revision is `expectedRevision` (RevisionConflict otherwise,
+   * also when it is gone); returns the stored record (revision + 1). DuplicateEntry on a name or
+   * cluster id another store has.
+   */
+  updateCustomKeyStore(cks: CustomKeyStoreRecord, expectedRevision: number): Promise<CustomKeyStoreRecord>;
+  /** Removes the record; false when there was none. Keys are not touched. */
+  deleteCustomKeyStore(customKeyStoreId: string): Promise<boolean>;
+  /** Whether any key (in any state) names this custom key store. */
+  customKeyStoreHasKeys(customKeyStoreId: string): Promise<boolean>;
+
+  /** Removes every key, material, alias and grant (dev-mode reset). Identities and custom key stores stay. */
   resetKeys(): Promise<void>;
   close(): Promise<void>;
 }

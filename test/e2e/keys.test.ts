@@ -135,8 +135,8 @@ describe("CreateKey", () => {
     assert.equal((await allKeyIds(kms)).length, before);
   });
 
-  test("an EXTERNAL or custom-key-store origin and MultiRegion keys are UnsupportedOperationException", async () => {
-    await expectError(kms.send(new CreateKeyCommand({ Origin: "EXTERNAL" })), "UnsupportedOperationException");
+  test("a custom-key-store origin and MultiRegion keys are UnsupportedOperationException (Origin EXTERNAL: import.test.ts)", async () => {
+    await expectError(kms.send(new CreateKeyCommand({ Origin: "AWS_CLOUDHSM" })), "UnsupportedOperationException");
     await expectError(kms.send(new CreateKeyCommand({ Origin: "EXTERNAL_KEY_STORE" })), "UnsupportedOperationException");
     await expectError(kms.send(new CreateKeyCommand({ MultiRegion: true })), "UnsupportedOperationException");
   });

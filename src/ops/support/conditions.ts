@@ -9,3 +9,15 @@ export function encryptionContextConditions(ec: EncryptionContext | undefined): 
   out["kms:EncryptionContextKeys"] = keys;
   return out;
 }
+
+/**
+ * The condition keys of a request that uses an encryption KMS key: its encryption context and
+ * kms:EncryptionAlgorithm, SYMMETRIC_DEFAULT when the request names none (KMS developer guide,
+ * "AWS KMS condition keys": a condition on a request parameter works when the parameter is
+ * absent and its default value applies; GenerateDataKey* always use SYMMETRIC_DEFAULT).
+ */
+export function encryptionConditions(ec: EncryptionContext | undefined, algorithm: string | undefined): Record<string, ConditionValue> {
+  const out = encryptionContextConditions(ec);
+  out["kms:EncryptionAlgorithm"] = algorithm ?? "SYMMETRIC_DEFAULT";
+  return out;
+}

@@ -4,7 +4,7 @@ import { KmsError } from "../../domain/errors.js";
 import type { KeyRecord } from "../../domain/key-record.js";
 import type { OpContext } from "../context.js";
 import { dryRunSucceeded } from "../dry-run.js";
-import { encryptionContextConditions } from "./conditions.js";
+import { encryptionConditions } from "./conditions.js";
 import { sealUnderKey, type SealedBlob } from "./symmetric.js";
 import { useKey } from "./use-key.js";
 
@@ -38,10 +38,14 @@ export async function sealedDataKeyPair(
     action: `kms:${operation}`,
     allowAlias: true,
     usage: "ENCRYPT_DECRYPT",
-    conditions: { ...encryptionContextConditions(input.EncryptionContext), "kms:DataKeyPairSpec": input.KeyPairSpec },
+    conditions: { ...encryptionConditions(input.EncryptionContext, undefined), "kms:DataKeyPairSpec": input.KeyPairSpec },
   });
   if (key.keySpec !== "SYMMETRIC_DEFAULT") {
     throw new KmsError("InvalidKeyUsageException", `${operation} requires a symmetric encryption KMS key.`);
+  }
+  if (key.customKeyStoreId !== undefined) {
+    // AWS: "GenerateDataKeyPair and GenerateDataKeyPairWithoutPlaintext are not supported in custom key stores."
+    throw new KmsError("UnsupportedOperationException", `${operation} is not supported for KMS keys in a custom key store.`);
   }
   if (input.DryRun === true) dryRunSucceeded();
   const pair = await generateDataKeyPair(input.KeyPairSpec as DataKeyPairSpec);

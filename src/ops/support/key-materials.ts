@@ -13,20 +13,36 @@ export interface UnwrappedMaterial {
   readonly secret: SecretBytes;
 }
 
+/** The unwrapped materials of one key, and when the key was last put at the young end. */
+interface CachedKey {
+  /** Material ids and their unwrapped materials, side by side (most keys have one or two). */
+  readonly ids: string[];
+  readonly secrets: SecretBytes[];
+  stamp: number;
+}
+
 /**
  * Backing-key material: generated, wrapped under the root, unwrapped on use. Unwrapped material
- * is cached (bounded, least recently used evicted and zeroed) so the keystore is not asked on
+ * is cached (bounded, least recently used keys evicted and zeroed) so the keystore is not asked on
  * every request; `forget` drops a key's entries when it is deleted or its material removed.
+ * 256-bit secrets are small: the default bound (100,000 materials) keeps every key of a large
+ * deployment unwrapped.
  */
 export class KeyMaterials {
   readonly #store: Store;
   readonly #keystore: Keystore;
-  readonly #cache = new Map<string, SecretBytes>();
+  /** keyId -> materialId -> unwrapped material, oldest key first (see #touch). */
+  readonly #cache = new Map<string, CachedKey>();
+  /** Materials in #cache. */
+  #size = 0;
+  #stamp = 0;
   /** Public keys (DER SPKI) of asymmetric materials: not secret, cached to spare a store read. */
   readonly #publicKeys = new Map<string, Buffer>();
   readonly #max: number;
+  #hits = 0;
+  #misses = 0;
 
-  constructor(store: Store, keystore: Keystore, maxCached = 10_000) {
+  constructor(store: Store, keystore: Keystore, maxCached = 100_000) {
     this.#store = store;
     this.#keystore = keystore;
     this.#max = maxCached;
@@ -117,49 +133,128 @@ export class KeyMaterials {
 
   /** A material by id, unwrapped; undefined when the key has no such material. */
   async get(keyId: string, materialId: string): Promise<SecretBytes | undefined> {
-    const cacheKey = `${keyId}/${materialId}`;
-    const hit = this.#cache.get(cacheKey);
-    if (hit !== undefined) {
-      this.#cache.delete(cacheKey);
-      this.#cache.set(cacheKey, hit);
+    const entry = this.#cache.get(keyId);
+    const hit = entry === undefined ? undefined : find(entry, materialId);
+    if (entry !== undefined && hit !== undefined) {
+      this.#hits++;
+      // Reordering the map on every hit costs more than the lookup: an entry moves to the young
+      // end only once more than half the bound was inserted after it (an approximate LRU).
+      if (this.#stamp - entry.stamp > this.#max >> 1) this.#touch(keyId, entry);
       return hit;
     }
+    this.#misses++;
     const rec = await this.#store.getKeyMaterial(keyId, materialId);
     if (rec === undefined) return undefined;
     let secret: SecretBytes;
     try {
-      secret = await this.#keystore.unwrap(rec.wrapped, materialBinding(keyId, materialId));
+      secret = ownCopy(await this.#keystore.unwrap(rec.wrapped, materialBinding(keyId, materialId)));
     } catch (e) {
       throw keystoreFailure(e);
     }
-    this.#cache.set(cacheKey, secret);
-    if (this.#cache.size > this.#max) {
-      const oldest = this.#cache.keys().next().value;
-      if (oldest !== undefined) {
-        this.#cache.get(oldest)?.dispose();
-        this.#cache.delete(oldest);
-      }
+    const current = this.#cache.get(keyId);
+    const raced = current === undefined ? undefined : find(current, materialId);
+    if (raced !== undefined) {
+      // Another request unwrapped it meanwhile: keep one copy.
+      secret.dispose();
+      return raced;
     }
+    // Arrays made at their size: a push onto [] reserves room for 17.
+    const target = current ?? { ids: [materialId], secrets: [secret], stamp: 0 };
+    if (current !== undefined) {
+      current.ids.push(materialId);
+      current.secrets.push(secret);
+    }
+    this.#size++;
+    this.#touch(keyId, target);
+    this.#evict();
     return secret;
+  }
+
+  /** Puts a key's entry at the young end of the map. */
+  #touch(keyId: string, entry: CachedKey): void {
+    this.#cache.delete(keyId);
+    entry.stamp = this.#stamp++;
+    this.#cache.set(keyId, entry);
+  }
+
+  /** Drops (and zeroes) the oldest keys' materials while more than the bound are cached. */
+  #evict(): void {
+    while (this.#size > this.#max && this.#cache.size > 1) {
+      const oldest = this.#cache.entries().next();
+      if (oldest.done === true) return;
+      const [keyId, entry] = oldest.value;
+      for (const v of entry.secrets) v.dispose();
+      this.#size -= entry.secrets.length;
+      this.#cache.delete(keyId);
+    }
+  }
+
+  /**
+   * Unwraps a material into the cache ahead of use (cache warming after a start), unless it is
+   * cached or the cache is full. Not counted in stats(). False when nothing was added.
+   */
+  async warm(keyId: string, materialId: string): Promise<boolean> {
+    const cached = this.#cache.get(keyId);
+    if (this.#size >= this.#max || (cached !== undefined && find(cached, materialId) !== undefined)) return false;
+    const rec = await this.#store.getKeyMaterial(keyId, materialId);
+    if (rec === undefined) return false;
+    const secret = ownCopy(await this.#keystore.unwrap(rec.wrapped, materialBinding(keyId, materialId)));
+    const current = this.#cache.get(keyId);
+    if ((current !== undefined && find(current, materialId) !== undefined) || this.#size >= this.#max) {
+      secret.dispose();
+      return false;
+    }
+    if (current !== undefined) {
+      current.ids.push(materialId);
+      current.secrets.push(secret);
+    } else {
+      this.#touch(keyId, { ids: [materialId], secrets: [secret], stamp: 0 });
+    }
+    this.#size++;
+    return true;
+  }
+
+  /** Unwrapped-material lookups answered from the cache, and those that unwrapped from the store. */
+  stats(): { readonly hits: number; readonly misses: number } {
+    return { hits: this.#hits, misses: this.#misses };
   }
 
   /** Drops (and zeroes) cached material of a key. */
   forget(keyId: string): void {
-    const prefix = `${keyId}/`;
-    for (const [k, v] of this.#cache) {
-      if (k.startsWith(prefix)) {
-        v.dispose();
-        this.#cache.delete(k);
-      }
+    const entry = this.#cache.get(keyId);
+    if (entry !== undefined) {
+      for (const v of entry.secrets) v.dispose();
+      this.#size -= entry.secrets.length;
+      this.#cache.delete(keyId);
     }
+    const prefix = `${keyId}/`;
     for (const k of this.#publicKeys.keys()) if (k.startsWith(prefix)) this.#publicKeys.delete(k);
   }
 
   clear(): void {
-    for (const v of this.#cache.values()) v.dispose();
+    for (const entry of this.#cache.values()) for (const v of entry.secrets) v.dispose();
     this.#cache.clear();
+    this.#size = 0;
     this.#publicKeys.clear();
   }
+}
+
+function find(entry: CachedKey, materialId: string): SecretBytes | undefined {
+  for (let i = 0; i < entry.ids.length; i++) if (entry.ids[i] === materialId) return entry.secrets[i];
+  return undefined;
+}
+
+/**
+ * The secret moved into memory of its own, the original zeroed. A keystore's result may be a
+ * slice of Node's shared 8 KiB buffer pool, and a small slice kept for long keeps its whole slab
+ * alive: 100,000 cached 32-byte materials could then hold hundreds of megabytes.
+ */
+function ownCopy(secret: SecretBytes): SecretBytes {
+  const bytes = secret.expose();
+  const own = Buffer.allocUnsafeSlow(bytes.length);
+  bytes.copy(own);
+  secret.dispose();
+  return SecretBytes.adopt(own);
 }
 
 function keystoreFailure(e: unknown): KmsError {

@@ -21,6 +21,15 @@ export function checkRotatable(key: KeyRecord, operation: string): void {
 }
 
 /**
+ * On-demand rotation and ListKeyRotations also take symmetric keys with imported material (AWS,
+ * 2025): their new material is imported with ImportType NEW_KEY_MATERIAL, then rotated in.
+ */
+export function checkOnDemandRotatable(key: KeyRecord, operation: string): void {
+  if (key.origin === "EXTERNAL" && key.keySpec === "SYMMETRIC_DEFAULT") return;
+  checkRotatable(key, operation);
+}
+
+/**
  * Adds a new backing-key version and makes it current. Old versions stay, so every earlier
  * ciphertext still decrypts. Automatic rotations also move the next rotation date to
  * `now + period` (so a rotation missed while the service was down happens once).

@@ -5,7 +5,7 @@ import type { OpContext } from "../context.js";
 import { encryptionAlgorithmFor } from "./algorithm.js";
 import { resolveKey } from "./resolve-key.js";
 import { invalidCiphertext, keyIdOfCiphertext } from "./symmetric.js";
-import { checkKeyForUse } from "./use-key.js";
+import { checkKeyForUse, withRequestAlias } from "./use-key.js";
 
 /**
  * Finds the key that must decrypt a ciphertext (Decrypt, ReEncrypt source). A symmetric blob
@@ -25,7 +25,7 @@ export async function keyForCiphertext(
     if (requested === undefined) throw invalidCiphertext();
     // Not a symmetric blob: only an asymmetric key named in the request could decrypt it.
     if (requested.keySpec === "SYMMETRIC_DEFAULT") throw invalidCiphertext();
-    return checkKeyForUse(ctx, requested, { ...opts, usage: "ENCRYPT_DECRYPT" });
+    return checkKeyForUse(ctx, requested, withRequestAlias({ ...opts, usage: "ENCRYPT_DECRYPT" }, keyIdParam));
   }
   if (requested !== undefined && requested.keyId !== blobKeyId) {
     throw new KmsError(
@@ -35,7 +35,8 @@ export async function keyForCiphertext(
   }
   const key = await ctx.store.getKey(blobKeyId);
   if (key === undefined || key.region !== ctx.caller.region) throw invalidCiphertext();
-  return checkKeyForUse(ctx, requested ?? key, opts);
+  // Without a KeyId, AWS words a denial "on the resource associated with this ciphertext".
+  return checkKeyForUse(ctx, requested ?? key, requested === undefined ? { ...opts, resourceFromCiphertext: true } : withRequestAlias(opts, keyIdParam));
 }
 
 /**
@@ -52,7 +53,7 @@ export async function keyForAsymmetricCiphertext(
 ): Promise<KeyRecord> {
   if (keyIdParam === undefined) throw invalidCiphertext();
   const key = await resolveKey(ctx, keyIdParam, { allowAlias: true });
-  await checkKeyForUse(ctx, key, { ...opts, usage: "ENCRYPT_DECRYPT" });
+  await checkKeyForUse(ctx, key, withRequestAlias({ ...opts, usage: "ENCRYPT_DECRYPT" }, keyIdParam));
   encryptionAlgorithmFor(key, algorithm);
   return key;
 }

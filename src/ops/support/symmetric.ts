@@ -1,10 +1,12 @@
-import { parseSymmetricBlob } from "../../crypto/ciphertext-blob.js";
+import { keyIdOfSymmetricBlob, parseSymmetricBlob } from "../../crypto/ciphertext-blob.js";
 import type { EncryptionContext } from "../../crypto/encryption-context.js";
 import type { SecretBytes } from "../../crypto/secret-bytes.js";
 import { openSymmetric, sealSymmetric } from "../../crypto/symmetric.js";
+import { inCustomKeyStore } from "../../domain/custom-key-store.js";
 import { KmsError } from "../../domain/errors.js";
 import type { KeyRecord } from "../../domain/key-record.js";
 import type { OpContext } from "../context.js";
+import type { CustomKeyStores } from "./custom-key-stores.js";
 
 export interface SealedBlob {
   readonly blob: Buffer;
@@ -18,6 +20,8 @@ export async function sealUnderKey(
   plaintext: SecretBytes,
   encryptionContext: EncryptionContext | undefined,
 ): Promise<SealedBlob> {
+  // A key in a custom key store: AES-GCM inside its token (ciphertext format 0x02).
+  if (inCustomKeyStore(key)) return hsm(ctx).seal(key, plaintext, encryptionContext, ctx.random);
   const m = await ctx.materials.current(key);
   const blob = sealSymmetric({
     backingKey: m.secret,
@@ -30,9 +34,14 @@ export async function sealUnderKey(
   return { blob, materialId: m.materialId };
 }
 
-/** The key id a symmetric ciphertext names, or undefined when it is not one of ours. */
+/** The key id a symmetric ciphertext names (either format), or undefined when it is not one of ours. */
 export function keyIdOfCiphertext(blob: Uint8Array): string | undefined {
-  return parseSymmetricBlob(blob)?.keyId;
+  return keyIdOfSymmetricBlob(blob);
+}
+
+function hsm(ctx: OpContext): CustomKeyStores {
+  if (ctx.customKeyStores === undefined) throw new KmsError("KMSInternalException", "Custom key stores are not available in this process.");
+  return ctx.customKeyStores;
 }
 
 export function invalidCiphertext(): KmsError {
@@ -49,6 +58,7 @@ export async function openWithKey(
   blob: Uint8Array,
   encryptionContext: EncryptionContext | undefined,
 ): Promise<{ plaintext: SecretBytes; materialId: string }> {
+  if (inCustomKeyStore(key)) return hsm(ctx).open(key, blob, encryptionContext);
   const parsed = parseSymmetricBlob(blob);
   if (parsed === undefined || parsed.keyId !== key.keyId || key.keySpec !== "SYMMETRIC_DEFAULT") throw invalidCiphertext();
   const material = await ctx.materials.get(key.keyId, parsed.materialId);

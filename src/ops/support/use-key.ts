@@ -1,11 +1,12 @@
 import { KmsError } from "../../domain/errors.js";
-import { keyArn } from "../../domain/arn.js";
+import { keyArn, parseKeyIdentifier } from "../../domain/arn.js";
 import type { KeyRecord } from "../../domain/key-record.js";
 import type { KeyUsage } from "../../domain/key-spec.js";
 import { stateOutcome } from "../../domain/key-state-table.js";
 import type { ConditionValue } from "../../policy/authorizer.js";
 import type { OpContext } from "../context.js";
 import { authorize } from "./authorize.js";
+import { withEffectiveState } from "./custom-key-stores.js";
 import { resolveKey } from "./resolve-key.js";
 
 export interface KeyUseCheck {
@@ -16,6 +17,8 @@ export interface KeyUseCheck {
   /** The key usage the operation requires, if any. */
   readonly usage?: KeyUsage;
   readonly conditions?: Readonly<Record<string, ConditionValue>>;
+  /** The key was found from a ciphertext, not named by a KeyId (AWS words a denial differently). */
+  readonly resourceFromCiphertext?: boolean;
 }
 
 export interface UseKeyOptions extends KeyUseCheck {
@@ -28,15 +31,33 @@ export interface UseKeyOptions extends KeyUseCheck {
  */
 export async function useKey(ctx: OpContext, keyIdParam: string, opts: UseKeyOptions): Promise<KeyRecord> {
   const key = await resolveKey(ctx, keyIdParam, { allowAlias: opts.allowAlias });
-  return checkKeyForUse(ctx, key, opts);
+  return checkKeyForUse(ctx, key, opts.allowAlias ? withRequestAlias(opts, keyIdParam) : opts);
+}
+
+/**
+ * Adds kms:RequestAlias (the alias name, `alias/...`) when the KeyId parameter is an alias name
+ * or alias ARN (KMS developer guide, "kms:RequestAlias"). Conditions the operation set itself win
+ * (CreateAlias/UpdateAlias name the alias they act on).
+ */
+export function withRequestAlias<T extends KeyUseCheck>(check: T, keyIdParam: string | undefined): T {
+  if (keyIdParam === undefined || (!keyIdParam.startsWith("alias/") && !keyIdParam.includes(":alias/"))) return check;
+  const id = parseKeyIdentifier(keyIdParam);
+  if (id.kind !== "aliasName" && id.kind !== "aliasArn") return check;
+  return { ...check, conditions: { "kms:RequestAlias": id.aliasName, ...check.conditions } };
 }
 
 /** Authorizes the caller for a resolved key, then checks its state and usage. */
 export async function checkKeyForUse(ctx: OpContext, key: KeyRecord, opts: KeyUseCheck): Promise<KeyRecord> {
   const arn = keyArn(key.region, key.accountId, key.keyId);
   if (!ctx.resolvedKeys.includes(arn)) ctx.resolvedKeys.push(arn);
-  await authorize(ctx, opts.conditions ? { action: opts.action, key, conditions: opts.conditions } : { action: opts.action, key });
-  checkKeyState(key, opts.operation);
+  await authorize(ctx, {
+    action: opts.action,
+    key,
+    ...(opts.conditions ? { conditions: opts.conditions } : {}),
+    ...(opts.resourceFromCiphertext === true ? { resourceFromCiphertext: true } : {}),
+  });
+  // A key in a custom key store reads Unavailable while its store is not connected.
+  checkKeyState(key.customKeyStoreId === undefined ? key : await withEffectiveState(ctx, key), opts.operation);
   if (opts.usage !== undefined && key.keyUsage !== opts.usage) {
     throw new KmsError(
       "InvalidKeyUsageException",
@@ -61,6 +82,10 @@ export function checkKeyState(key: KeyRecord, operation: string): void {
     case "KMSInvalidStateException":
       // Footnote [4] of AWS's key-state table: CancelKeyDeletion on a key that is not pending deletion.
       if (operation === "CancelKeyDeletion") throw new KmsError("KMSInvalidStateException", `${arn} is not pending deletion.`);
+      // Footnote [11].
+      if (key.keyState === "Unavailable") {
+        throw new KmsError("KMSInvalidStateException", `${arn} is unavailable. You cannot perform this operation on an unavailable KMS key.`);
+      }
       throw new KmsError("KMSInvalidStateException", `${arn} is ${stateWording(key.keyState)}.`);
   }
 }
