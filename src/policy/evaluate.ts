@@ -142,6 +142,24 @@ export interface QuickEffect {
   readonly allowAccount: boolean;
 }
 
+/** Per policy, the statements whose Action / NotAction matches an action, by action (a policy is compiled once, actions are few). */
+const byAction = new WeakMap<CompiledPolicy, Map<string, readonly CompiledStatement[]>>();
+
+function statementsFor(policy: CompiledPolicy, action: string): readonly CompiledStatement[] {
+  let index = byAction.get(policy);
+  if (index === undefined) {
+    index = new Map();
+    byAction.set(policy, index);
+  }
+  let list = index.get(action);
+  if (list === undefined) {
+    list = policy.statements.filter((s) => actionMatches(s, action));
+    // Actions come from Trent's operations, so this stays small; a flood of made-up ones cannot grow it without bound.
+    if (index.size < 512) index.set(action, list);
+  }
+  return list;
+}
+
 /**
  * The same judgement as evaluatePolicy + policyEffect, statement by statement with the same
  * matching functions, but allocating no outcome and wording nothing.
@@ -150,7 +168,7 @@ export function quickEffect(policy: CompiledPolicy, ctx: RequestContext): QuickE
   let deny = false;
   let allowDirect = false;
   let allowAccount = false;
-  for (const s of policy.statements) {
+  for (const s of statementsFor(policy, ctx.action)) {
     // Once a Deny applies nothing else can change the answer.
     if (deny) break;
     // An Allow adds nothing once a direct Allow has been found; only Deny statements still matter.
@@ -160,7 +178,6 @@ export function quickEffect(policy: CompiledPolicy, ctx: RequestContext): QuickE
       match = matchPrincipal(s.principal, ctx.principal);
       if (match === "none") continue;
     }
-    if (!actionMatches(s, ctx.action)) continue;
     if (!resourceMatches(s, ctx).ok) continue;
     if (s.conditions.length > 0 && !conditionsHold(s.conditions, ctx)) continue;
     if (s.effect === "Deny") deny = true;

@@ -57,6 +57,9 @@ function policyUsesResourceAliases(p: CompiledPolicy): boolean {
   return v;
 }
 
+/** Keys whose compiled policy is remembered by key id (beyond this, the text cache answers). */
+const MAX_KEYS_REMEMBERED = 10_000;
+
 function quickAllow(line: string): Decision {
   return { allowed: true, trace: [`decision: allowed: ${line}`] };
 }
@@ -91,6 +94,8 @@ export class KmsAuthorizer implements Authorizer {
   readonly #lookups: KmsAuthorizerLookups;
   readonly #cache: PolicyCache;
   readonly #traceAllowed: boolean;
+  /** The compiled policy last seen for each key, with the text it was compiled from. */
+  readonly #byKey = new Map<string, { text: string; policy: CompiledPolicy }>();
 
   constructor(lookups: KmsAuthorizerLookups, options: KmsAuthorizerOptions = {}) {
     this.#lookups = lookups;
@@ -143,7 +148,7 @@ export class KmsAuthorizer implements Authorizer {
 
     let keyPolicy: CompiledPolicy;
     try {
-      keyPolicy = this.#cache.get("key", key.policy);
+      keyPolicy = this.#keyPolicy(key);
     } catch {
       return undefined;
     }
@@ -219,7 +224,7 @@ export class KmsAuthorizer implements Authorizer {
 
     let keyPolicy: CompiledPolicy;
     try {
-      keyPolicy = this.#cache.get("key", key.policy);
+      keyPolicy = this.#keyPolicy(key);
     } catch (e) {
       trace.push(`key policy does not compile: ${isKmsError(e) ? e.message : String(e)}`);
       return deny({ explicit: false, policyType: "resource-based" }, "the key policy does not compile");
@@ -298,6 +303,24 @@ export class KmsAuthorizer implements Authorizer {
       else if (e === "Allow" && effect !== "Deny") effect = "Allow";
     }
     return effect;
+  }
+
+  /**
+   * A key's compiled policy. Looked up by key id and checked against the text (the same string
+   * instance from one store read to the next compares by pointer), so that a key policy of up to
+   * 32 KB is neither hashed nor compared in full on every request; the text cache still compiles
+   * each distinct text once.
+   */
+  #keyPolicy(key: KeyRecord): CompiledPolicy {
+    const e = this.#byKey.get(key.keyId);
+    if (e !== undefined && e.text === key.policy) {
+      e.text = key.policy;
+      return e.policy;
+    }
+    const policy = this.#cache.get("key", key.policy);
+    if (this.#byKey.size >= MAX_KEYS_REMEMBERED) this.#byKey.clear();
+    this.#byKey.set(key.keyId, { text: key.policy, policy });
+    return policy;
   }
 
   async #loadIdentityPolicies(principalArn: string, trace: TraceSink): Promise<LoadedIdentityPolicy[] | undefined> {

@@ -45,6 +45,18 @@ const GRANTS: GrantLike[] = [
 ];
 
 describe("the allow fast path decides as the traced path", () => {
+  test("a policy variable in a condition is resolved per request on the fast path", async () => {
+    const key = makeKey(doc({ Effect: "Allow", Principal: { AWS: ALICE }, Action: "kms:Encrypt", Resource: "*", Condition: { StringEquals: { "kms:EncryptionContext:app": "${aws:username}" } } }));
+    const quick = new KmsAuthorizer(fakeLookups(), { traceAllowed: false });
+    const ask = (app: string | undefined, caller = userCaller("alice")) =>
+      quick.decide(caller, { action: "kms:Encrypt", key, conditions: app === undefined ? {} : { "kms:EncryptionContext:app": app } }, NOW);
+    assert.equal((await ask("alice")).allowed, true);
+    assert.equal((await ask("alicf")).allowed, false);
+    assert.equal((await ask(undefined)).allowed, false);
+    assert.equal((await ask("alice")).allowed, true);
+    assert.equal((await ask("bob", userCaller("bob"))).allowed, false, "the key policy names alice only");
+  });
+
   test("quickEffect agrees with evaluatePolicy and policyEffect", () => {
     let checked = 0;
     for (const text of [...KEY_POLICIES, ...IDENTITY.flat()]) {
