@@ -196,7 +196,10 @@ function resourceArns(call: AuditCall, op: string | undefined, region: string): 
       if (arn !== undefined) arns.push(arn);
     }
   }
-  return [...new Set(arns)];
+  // Without repeats, in first-seen order (a handful at most: no Set needed).
+  const unique: string[] = [];
+  for (const a of arns) if (!unique.includes(a)) unique.push(a);
+  return unique;
 }
 
 // KeyMetadata members, as CloudTrail writes them in CreateKey's responseElements.keyMetadata.

@@ -54,16 +54,41 @@ export function buildHeader(keyId: string, materialId: string, nonce: Buffer, iv
 
 const HEX64 = /^[0-9a-fA-F]{64}$/;
 
+/** Value of a hex digit (either case), or -1. */
+function hexValue(c: number): number {
+  if (c >= 0x30 && c <= 0x39) return c - 0x30;
+  const l = c | 0x20;
+  return l >= 0x61 && l <= 0x66 ? l - 0x61 + 10 : -1;
+}
+
+/**
+ * Decodes `count` bytes of hex from `text` (starting at `from`, skipping "-" when `dashes`) into
+ * `out` at `offset`; false when the text is not exactly that (no regex, no intermediate buffer).
+ */
+function writeHex(out: Buffer, offset: number, text: string, count: number, lowerOnly: boolean, dashes: boolean): boolean {
+  let i = 0;
+  for (let n = 0; n < count; n++) {
+    if (dashes) while (text.charCodeAt(i) === 0x2d) i++;
+    const a = text.charCodeAt(i);
+    const b = text.charCodeAt(i + 1);
+    const hi = hexValue(a);
+    const lo = hexValue(b);
+    if (hi < 0 || lo < 0 || (lowerOnly && (a >= 0x41 && a <= 0x46 || b >= 0x41 && b <= 0x46))) return false;
+    out[offset + n] = (hi << 4) | lo;
+    i += 2;
+  }
+  if (dashes) while (text.charCodeAt(i) === 0x2d) i++;
+  return i === text.length;
+}
+
 /** Writes the header into `out` (at least HEADER_LEN bytes) without intermediate buffers. */
 export function writeHeader(out: Buffer, keyId: string, materialId: string, nonce: Uint8Array, iv: Uint8Array): void {
   if (out.length < HEADER_LEN) throw new RangeError("header buffer too short");
-  const hex = keyId.replace(/-/g, "");
-  if (!/^[0-9a-f]{32}$/.test(hex)) throw new RangeError("not a UUID");
-  if (!HEX64.test(materialId)) throw new RangeError("material id must be 32 bytes");
   if (nonce.length !== NONCE_LEN || iv.length !== IV_LEN) throw new RangeError("bad nonce or iv length");
   out[0] = FORMAT_SYMMETRIC_V1;
-  out.write(hex, 1, KEY_ID_LEN, "hex");
-  out.write(materialId, 1 + KEY_ID_LEN, MATERIAL_ID_LEN, "hex");
+  // The key id: 32 lower-case hex digits, dashes anywhere ignored (as uuidToBytes reads it).
+  if (!writeHex(out, 1, keyId, KEY_ID_LEN, true, true)) throw new RangeError("not a UUID");
+  if (!writeHex(out, 1 + KEY_ID_LEN, materialId, MATERIAL_ID_LEN, false, false)) throw new RangeError("material id must be 32 bytes");
   out.set(nonce, 1 + KEY_ID_LEN + MATERIAL_ID_LEN);
   out.set(iv, 1 + KEY_ID_LEN + MATERIAL_ID_LEN + NONCE_LEN);
 }

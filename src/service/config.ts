@@ -35,7 +35,8 @@ export interface TrentConfig {
   readonly cacheTtlMs: number;
   /**
    * Whether a partition's keys are read into the caches in the background after its first call
-   * (see CacheWarmer); default true. TRENT_CACHE_WARM=0 turns it off.
+   * (see CacheWarmer). Off unless TRENT_CACHE_WARM=1: with every key of a large deployment cached
+   * the heap holds about 1 KB per key, and V8 lets the heap grow to several times what is live.
    */
   readonly warmCaches?: boolean;
   /** Least severe level logged (fatal, error, warn, info, debug, trace, silent). */
@@ -126,7 +127,7 @@ export function resolveConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv): Trent
     ...(certFile && keyFile ? { tls: { certFile, keyFile } } : {}),
     sweepIntervalMs: Number(env["TRENT_SWEEP_INTERVAL_MS"] ?? DEFAULTS.sweepIntervalMs),
     cacheTtlMs: Number(env["TRENT_CACHE_TTL_MS"] ?? DEFAULTS.cacheTtlMs),
-    ...(env["TRENT_CACHE_WARM"] === "0" ? { warmCaches: false } : {}),
+    ...(env["TRENT_CACHE_WARM"] === "1" ? { warmCaches: true } : {}),
     logLevel,
     usageFlushIntervalMs,
   };

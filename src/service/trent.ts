@@ -110,7 +110,7 @@ export class Trent {
     });
     this.customKeyStores = customKeyStores;
     const warmer =
-      config.warmCaches === false
+      config.warmCaches !== true
         ? undefined
         : new CacheWarmer({
             store: cached,
