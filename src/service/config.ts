@@ -33,6 +33,8 @@ export interface TrentConfig {
   readonly sweepIntervalMs: number;
   /** How long cached keys and credentials may be stale (bounds multi-node visibility). */
   readonly cacheTtlMs: number;
+  /** Most keys whose records and unwrapped material are kept in memory (bounds resident memory). */
+  readonly cacheMaxKeys: number;
   /**
    * Whether a partition's keys are read into the caches in the background after its first call
    * (see CacheWarmer). Off unless TRENT_CACHE_WARM=1: with every key of a large deployment cached
@@ -53,6 +55,7 @@ export const DEFAULTS = {
   devAccountId: "111122223333",
   sweepIntervalMs: 60_000,
   cacheTtlMs: 1_000,
+  cacheMaxKeys: 50_000,
   logLevel: "info",
   usageFlushIntervalMs: 5_000,
 } as const;
@@ -127,6 +130,7 @@ export function resolveConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv): Trent
     ...(certFile && keyFile ? { tls: { certFile, keyFile } } : {}),
     sweepIntervalMs: Number(env["TRENT_SWEEP_INTERVAL_MS"] ?? DEFAULTS.sweepIntervalMs),
     cacheTtlMs: Number(env["TRENT_CACHE_TTL_MS"] ?? DEFAULTS.cacheTtlMs),
+    cacheMaxKeys: Number(env["TRENT_CACHE_MAX_KEYS"] ?? DEFAULTS.cacheMaxKeys),
     ...(env["TRENT_CACHE_WARM"] === "1" ? { warmCaches: true } : {}),
     logLevel,
     usageFlushIntervalMs,

@@ -91,7 +91,7 @@ export class Trent {
     this.metrics = metrics;
     // Writes are timed for the metrics; getKeyUsage also sees usage not flushed yet.
     // Keys, aliases, principals, access keys and grants served from memory (see CachedStore).
-    const cached = new CachedStore(backend, { ttlMs: config.cacheTtlMs });
+    const cached = new CachedStore(backend, { ttlMs: config.cacheTtlMs, maxEntries: config.cacheMaxKeys });
     const timed = timedStore(cached, (method, seconds, ok) => metrics.observeStoreWrite(method, seconds, ok));
     const usage = new KeyUsageTracker(timed);
     this.usage = usage;
@@ -99,7 +99,7 @@ export class Trent {
     this.config = config;
     this.store = store;
     this.keystore = keystore;
-    this.materials = new KeyMaterials(store, keystore);
+    this.materials = new KeyMaterials(store, keystore, config.cacheMaxKeys);
     const customKeyStores = new CustomKeyStores({
       store,
       keystore,
