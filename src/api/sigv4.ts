@@ -120,7 +120,7 @@ interface ParsedAuthorization {
   /** Scope errors about region, service and terminator, in AWS's order. */
   readonly scopeErrors: string;
   readonly signature: string;
-  /** Set when the header may be remembered (once its request passed the scope checks) under this prefix. */
+  /** Set when the header may be remembered (once its request verified) under this prefix. */
   readonly cacheAs: string | undefined;
 }
 
@@ -220,7 +220,6 @@ export class SigV4Verifier {
         `'${scopeDate}' != '${requestDay}', from '${amzDate}'.`;
     }
     if (scopeErrors !== "") throw invalid(scopeErrors);
-    if (parsed.cacheAs !== undefined) this.#remember(parsed.cacheAs, parsed);
 
     // Trent issues no session tokens, so a request carrying one cannot be valid.
     if (headers["x-amz-security-token"] !== undefined || accessKeyId === "") {
@@ -247,6 +246,8 @@ export class SigV4Verifier {
     const signingKey = this.#signingKey(accessKeyId, scopeDate, region, secret);
     const expected = createHmac("sha256", signingKey).update(stringToSign).digest();
     if (!timingSafeEqual(expected, Buffer.from(signature, "hex"))) throw invalid(MSG_SIGNATURE_MISMATCH);
+    // Remembered only once a request with this header verified: unknown callers cannot fill the cache.
+    if (parsed.cacheAs !== undefined) this.#remember(parsed.cacheAs, parsed);
 
     return { accessKeyId, region, date: scopeDate };
   }

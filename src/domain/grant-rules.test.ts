@@ -1,26 +1,13 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import type { KeyRecord } from "./key-record.js";
+import { keyRecordFixture } from "./key-record-fixture.js";
 import type { KeyUsage } from "./key-spec.js";
 import { checkGrantRequest, grantOperationsFor, parseGrantPrincipal, sameGrantParameters, withinParentGrant } from "./grant-rules.js";
 import type { GrantRecord } from "./grant-record.js";
 
 function key(keySpec: string, keyUsage: KeyUsage): KeyRecord {
-  return {
-    keyId: "1234abcd-12ab-34cd-56ef-1234567890ab",
-    accountId: "111122223333",
-    region: "us-east-1",
-    createdAt: 0,
-    description: "",
-    keyUsage,
-    keySpec,
-    origin: "AWS_KMS",
-    keyState: "Enabled",
-    policy: "{}",
-    tags: [],
-    rotation: { enabled: false, periodDays: 365, onDemandCount: 0 },
-    revision: 0,
-  };
+  return keyRecordFixture({ keyId: "1234abcd-12ab-34cd-56ef-1234567890ab", keyUsage, keySpec });
 }
 
 const sorted = (s: ReadonlySet<string>): string[] => [...s].sort();

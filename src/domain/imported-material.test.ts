@@ -12,6 +12,7 @@ import {
   MAX_VALID_TO_MS,
   type ExpirationChoice,
 } from "./imported-material.js";
+import { keyRecordFixture } from "./key-record-fixture.js";
 import { nextDueAt, type KeyRecord } from "./key-record.js";
 
 const T0 = Date.UTC(2026, 0, 1);
@@ -23,21 +24,15 @@ const forever: ExpirationChoice = { expirationModel: "KEY_MATERIAL_DOES_NOT_EXPI
 const until = (t: number): ExpirationChoice => ({ expirationModel: "KEY_MATERIAL_EXPIRES", validTo: t });
 
 function externalKey(spec = "SYMMETRIC_DEFAULT"): KeyRecord {
-  return {
+  return keyRecordFixture({
     keyId: "6f1c3f0e-2b7a-4c55-9a51-0d1e2f3a4b5c",
-    accountId: "111122223333",
-    region: "us-east-1",
     createdAt: T0,
-    description: "",
     keyUsage: spec.startsWith("HMAC") ? "GENERATE_VERIFY_MAC" : "ENCRYPT_DECRYPT",
     keySpec: spec,
     origin: "EXTERNAL",
     keyState: "PendingImport",
-    policy: "{}",
-    tags: [],
-    rotation: { enabled: false, periodDays: 365, onDemandCount: 0 },
     revision: 1,
-  };
+  });
 }
 
 function code(e: unknown): string {

@@ -277,6 +277,22 @@ export class Pkcs11Token {
   }
 
   /**
+   * The attributes of the material wrapKeyPad wraps and unwrapKeyPad unwraps: a generic secret that
+   * lives only in the session, and that this process may read back.
+   */
+  #readableSessionSecret(): Template {
+    const b = this.#b;
+    return [
+      { type: b.CKA_CLASS, value: b.CKO_SECRET_KEY },
+      { type: b.CKA_KEY_TYPE, value: b.CKK_GENERIC_SECRET },
+      { type: b.CKA_TOKEN, value: false },
+      { type: b.CKA_PRIVATE, value: true },
+      { type: b.CKA_SENSITIVE, value: false },
+      { type: b.CKA_EXTRACTABLE, value: true },
+    ];
+  }
+
+  /**
    * RFC 5649 (CKM_AES_KEY_WRAP_PAD) wrap of `material` under the token key `keyLabel`: the
    * material becomes a short-lived session object, is wrapped, and the object is destroyed.
    */
@@ -285,15 +301,7 @@ export class Pkcs11Token {
     return this.#run("AES key wrap", (s) => {
       const lib = this.#module.lib;
       const wrappingKey = this.#requireKey(s, keyLabel);
-      const obj = lib.C_CreateObject(s, [
-        { type: b.CKA_CLASS, value: b.CKO_SECRET_KEY },
-        { type: b.CKA_KEY_TYPE, value: b.CKK_GENERIC_SECRET },
-        { type: b.CKA_TOKEN, value: false },
-        { type: b.CKA_PRIVATE, value: true },
-        { type: b.CKA_SENSITIVE, value: false },
-        { type: b.CKA_EXTRACTABLE, value: true },
-        { type: b.CKA_VALUE, value: asBuffer(material) },
-      ]);
+      const obj = lib.C_CreateObject(s, [...this.#readableSessionSecret(), { type: b.CKA_VALUE, value: asBuffer(material) }]);
       try {
         return lib.C_WrapKey(s, { mechanism: b.CKM_AES_KEY_WRAP_PAD }, wrappingKey, obj, Buffer.alloc(material.length + 16));
       } finally {
@@ -309,14 +317,13 @@ export class Pkcs11Token {
       "AES key unwrap",
       (s) => {
         const lib = this.#module.lib;
-        const obj = lib.C_UnwrapKey(s, { mechanism: b.CKM_AES_KEY_WRAP_PAD }, this.#requireKey(s, keyLabel), asBuffer(blob), [
-          { type: b.CKA_CLASS, value: b.CKO_SECRET_KEY },
-          { type: b.CKA_KEY_TYPE, value: b.CKK_GENERIC_SECRET },
-          { type: b.CKA_TOKEN, value: false },
-          { type: b.CKA_PRIVATE, value: true },
-          { type: b.CKA_SENSITIVE, value: false },
-          { type: b.CKA_EXTRACTABLE, value: true },
-        ]);
+        const obj = lib.C_UnwrapKey(
+          s,
+          { mechanism: b.CKM_AES_KEY_WRAP_PAD },
+          this.#requireKey(s, keyLabel),
+          asBuffer(blob),
+          this.#readableSessionSecret(),
+        );
         try {
           const value = lib.C_GetAttributeValue(s, obj, [{ type: b.CKA_VALUE }])[0]?.value;
           if (value === undefined) throw new KeystoreError("unwrap-failed", "unwrapped object has no value");

@@ -1,10 +1,9 @@
-import { checkSigningInput, sign as signMessage, type MessageType, type SigningAlgorithm } from "../crypto/asymmetric/index.js";
+import { sign as signMessage } from "../crypto/asymmetric/index.js";
 import type { SignRequest, SignResponse } from "../generated/kms-types.js";
 import { keyArn } from "../domain/arn.js";
 import type { OpContext } from "./context.js";
-import { dryRunSucceeded } from "./dry-run.js";
-import { asymmetricSpec, messageBytes, withCryptoErrors } from "./support/asymmetric.js";
-import { useKey } from "./support/use-key.js";
+import { withCryptoErrors } from "./support/asymmetric.js";
+import { withSigningInput } from "./support/signing.js";
 
 /**
  * Sign: a signature of a message (RAW, at most 4096 bytes), of a digest (DIGEST, exactly the
@@ -12,24 +11,9 @@ import { useKey } from "./support/use-key.js";
  * SIGN_VERIFY key.
  */
 export async function sign(ctx: OpContext, input: SignRequest): Promise<SignResponse> {
-  const messageType: MessageType = input.MessageType ?? "RAW";
-  const key = await useKey(ctx, input.KeyId, {
-    operation: "Sign",
-    action: "kms:Sign",
-    allowAlias: true,
-    usage: "SIGN_VERIFY",
-    conditions: { "kms:SigningAlgorithm": input.SigningAlgorithm, "kms:MessageType": messageType },
-  });
-  const spec = asymmetricSpec(key);
-  const algorithm = input.SigningAlgorithm as SigningAlgorithm;
-  try {
-    const message = messageBytes(input.Message);
-    withCryptoErrors(() => checkSigningInput(spec, algorithm, messageType, message));
-    if (input.DryRun === true) dryRunSucceeded();
+  return withSigningInput(ctx, input, "Sign", async ({ key, spec, algorithm, messageType, message }) => {
     const { secret } = await ctx.materials.current(key);
     const signature = withCryptoErrors(() => signMessage(spec, algorithm, messageType, message, secret));
     return { KeyId: keyArn(key.region, key.accountId, key.keyId), Signature: signature, SigningAlgorithm: input.SigningAlgorithm };
-  } finally {
-    input.Message.dispose();
-  }
+  });
 }

@@ -1,4 +1,5 @@
 /** Shared fixtures for the policy engine's tests (not used by production code). */
+import { keyRecordFixture } from "../domain/key-record-fixture.js";
 import type { KeyRecord, Tag } from "../domain/key-record.js";
 import type { Caller } from "./authorizer.js";
 import type { GrantLike } from "./grants.js";
@@ -64,22 +65,15 @@ export function sessionCaller(role: string, session: string, account = ACCOUNT):
 }
 
 export function makeKey(policy: unknown, overrides: Partial<KeyRecord> = {}, tags: readonly Tag[] = []): KeyRecord {
-  return {
+  return keyRecordFixture({
     keyId: KEY_ID,
     accountId: ACCOUNT,
     region: REGION,
     createdAt: NOW,
-    description: "",
-    keyUsage: "ENCRYPT_DECRYPT",
-    keySpec: "SYMMETRIC_DEFAULT",
-    origin: "AWS_KMS",
-    keyState: "Enabled",
     policy: typeof policy === "string" ? policy : JSON.stringify(policy),
     tags,
-    rotation: { enabled: false, periodDays: 365, onDemandCount: 0 },
-    revision: 0,
     ...overrides,
-  };
+  });
 }
 
 /** A policy document with the given statements. */

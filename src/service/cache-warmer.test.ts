@@ -4,6 +4,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, test } from "node:test";
+import { keyRecordFixture } from "../domain/key-record-fixture.js";
 import type { KeyRecord } from "../domain/key-record.js";
 import { SoftwareKeystore } from "../keystore/software-keystore.js";
 import type { Keystore } from "../keystore/keystore.js";
@@ -23,23 +24,7 @@ async function seed(store: Store, keystore: Keystore, n: number, over: Partial<K
   for (let i = 0; i < n; i++) {
     const keyId = randomUUID();
     const m = await writer.generateSymmetric(keyId, "CREATE", 0, randomBytes);
-    const key: KeyRecord = {
-      keyId,
-      accountId: ACCOUNT,
-      region: REGION,
-      createdAt: 0,
-      description: "",
-      keyUsage: "ENCRYPT_DECRYPT",
-      keySpec: "SYMMETRIC_DEFAULT",
-      origin: "AWS_KMS",
-      keyState: "Enabled",
-      policy: "{}",
-      tags: [],
-      rotation: { enabled: false, periodDays: 365, onDemandCount: 0 },
-      currentMaterialId: m.materialId,
-      revision: 0,
-      ...over,
-    };
+    const key = keyRecordFixture({ keyId, accountId: ACCOUNT, region: REGION, currentMaterialId: m.materialId, ...over });
     await store.createKey(key, [m]);
     keys.push(key);
   }

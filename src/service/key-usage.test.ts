@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { CallOutcome } from "../api/dispatcher.js";
 import { BLOB_OVERHEAD, buildHeader } from "../crypto/ciphertext-blob.js";
+import { keyRecordFixture } from "../domain/key-record-fixture.js";
 import type { KeyRecord } from "../domain/key-record.js";
 import { MemoryStore } from "../store/memory-store.js";
 import { KeyUsageTracker } from "./key-usage.js";
@@ -14,22 +15,7 @@ const M1 = "11".repeat(32);
 const M2 = "22".repeat(32);
 
 function key(keyId: string, currentMaterialId = M2): KeyRecord {
-  return {
-    keyId,
-    accountId: "111122223333",
-    region: "us-east-1",
-    createdAt: 1,
-    description: "",
-    keyUsage: "ENCRYPT_DECRYPT",
-    keySpec: "SYMMETRIC_DEFAULT",
-    origin: "AWS_KMS",
-    keyState: "Enabled",
-    policy: "{}",
-    tags: [],
-    rotation: { enabled: false, periodDays: 365, onDemandCount: 0 },
-    currentMaterialId,
-    revision: 0,
-  };
+  return keyRecordFixture({ keyId, createdAt: 1, currentMaterialId });
 }
 
 let seq = 0;

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { GrantRecord } from "../domain/grant-record.js";
+import { keyRecordFixture } from "../domain/key-record-fixture.js";
 import type { AliasRecord, KeyMaterialRecord, KeyRecord } from "../domain/key-record.js";
 import { CachedStore } from "./cached-store.js";
 import { MemoryStore } from "./memory-store.js";
@@ -50,23 +51,15 @@ const REGION = "us-east-1";
 const ALICE = `arn:aws:iam::${ACCOUNT}:user/alice`;
 
 function key(over: Partial<KeyRecord> = {}): KeyRecord {
-  return {
+  return keyRecordFixture({
     keyId: KEY,
     accountId: ACCOUNT,
     region: REGION,
     createdAt: 1_700_000_000_000,
-    description: "",
-    keyUsage: "ENCRYPT_DECRYPT",
-    keySpec: "SYMMETRIC_DEFAULT",
-    origin: "AWS_KMS",
-    keyState: "Enabled",
     policy: '{"Version":"2012-10-17","Statement":[]}',
-    tags: [],
-    rotation: { enabled: false, periodDays: 365, onDemandCount: 0 },
     currentMaterialId: MATERIAL,
-    revision: 0,
     ...over,
-  };
+  });
 }
 
 function material(materialId = MATERIAL): KeyMaterialRecord {

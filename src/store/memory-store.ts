@@ -16,6 +16,7 @@ import {
 import {
   DuplicateEntry,
   RevisionConflict,
+  pageOf,
   parseRetirablePosition,
   retirablePosition,
   type AccessKeyRecord,
@@ -45,12 +46,6 @@ function byString<T>(key: (t: T) => string): (a: T, b: T) => number {
 
 function sameWrapped(a: WrappedKey, b: WrappedKey): boolean {
   return a.rootVersion === b.rootVersion && a.blob.equals(b.blob);
-}
-
-function page<T>(sorted: T[], limit: number, pos: (t: T) => string): Page<T> {
-  const items = sorted.slice(0, limit);
-  const last = items[items.length - 1];
-  return sorted.length > limit && last !== undefined ? { items, next: pos(last) } : { items };
 }
 
 /**
@@ -124,7 +119,7 @@ export class MemoryStore implements Store {
       .filter((k) => k.accountId === accountId && k.region === region && (after === undefined || k.keyId > after))
       .sort((a, b) => (a.keyId < b.keyId ? -1 : 1))
       .map(copyKey);
-    return page(all, limit, (k) => k.keyId);
+    return pageOf(all, limit, (k) => k.keyId);
   }
 
   async dueKeys(now: number, limit: number): Promise<readonly KeyRecord[]> {
@@ -207,7 +202,7 @@ export class MemoryStore implements Store {
       )
       .sort((a, b) => (a.aliasName < b.aliasName ? -1 : 1))
       .map(copyAlias);
-    return page(all, limit, (a) => a.aliasName);
+    return pageOf(all, limit, (a) => a.aliasName);
   }
 
   async createGrant(grant: GrantRecord): Promise<void> {
@@ -229,7 +224,7 @@ export class MemoryStore implements Store {
       .filter((g) => after === undefined || g.grantId > after)
       .sort(byString((g) => g.grantId))
       .map(copyGrant);
-    return page(all, limit, (g) => g.grantId);
+    return pageOf(all, limit, (g) => g.grantId);
   }
 
   async listGrantsForGrantee(keyId: string, granteePrincipal: string): Promise<readonly GrantRecord[]> {
@@ -250,7 +245,7 @@ export class MemoryStore implements Store {
       }
     }
     all.sort((a, b) => byString<GrantRecord>((g) => g.keyId)(a, b) || byString<GrantRecord>((g) => g.grantId)(a, b));
-    return page(all.slice(0, limit + 1).map(copyGrant), limit, retirablePosition);
+    return pageOf(all.slice(0, limit + 1).map(copyGrant), limit, retirablePosition);
   }
 
   async deleteGrant(keyId: string, grantId: string): Promise<boolean> {
@@ -460,7 +455,7 @@ export class MemoryStore implements Store {
       )
       .sort(byString((c) => c.customKeyStoreId))
       .map(copyCustomKeyStore);
-    return page(all, limit, (c) => c.customKeyStoreId);
+    return pageOf(all, limit, (c) => c.customKeyStoreId);
   }
 
   async updateCustomKeyStore(cks: CustomKeyStoreRecord, expectedRevision: number): Promise<CustomKeyStoreRecord> {

@@ -3,6 +3,7 @@ import { after, describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Client } from "pg";
 import { postgresSkipReason, startPostgres, type PostgresServer } from "../../test/support/postgres.js";
+import { keyRecordFixture } from "../domain/key-record-fixture.js";
 import type { KeyMaterialRecord, KeyRecord } from "../domain/key-record.js";
 import { POSTGRES_DATA_TABLES, POSTGRES_MIGRATIONS } from "./postgres-migrations.js";
 import { POSTGRES_MIGRATION_LOCK, PostgresStore } from "./postgres-store.js";
@@ -78,23 +79,17 @@ if (skip !== undefined) {
   const REGION = "us-east-1";
   const K1 = "00000000-0000-4000-8000-000000000001";
 
-  const makeKey = (over: Partial<KeyRecord> = {}): KeyRecord => ({
-    keyId: K1,
-    accountId: ACCOUNT,
-    region: REGION,
-    createdAt: 1_700_000_000_000,
-    description: "shared key",
-    keyUsage: "ENCRYPT_DECRYPT",
-    keySpec: "SYMMETRIC_DEFAULT",
-    origin: "AWS_KMS",
-    keyState: "Enabled",
-    policy: '{"Version":"2012-10-17","Statement":[]}',
-    tags: [],
-    rotation: { enabled: false, periodDays: 365, onDemandCount: 0 },
-    currentMaterialId: "a".repeat(64),
-    revision: 0,
-    ...over,
-  });
+  const makeKey = (over: Partial<KeyRecord> = {}): KeyRecord =>
+    keyRecordFixture({
+      keyId: K1,
+      accountId: ACCOUNT,
+      region: REGION,
+      createdAt: 1_700_000_000_000,
+      description: "shared key",
+      policy: '{"Version":"2012-10-17","Statement":[]}',
+      currentMaterialId: "a".repeat(64),
+      ...over,
+    });
   const makeMaterial = (n: number): KeyMaterialRecord => ({
     keyId: K1,
     materialId: String(n).repeat(64).slice(0, 64),

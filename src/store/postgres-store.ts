@@ -13,8 +13,32 @@ import {
 import { InjectedWriteFailure } from "./memory-store.js";
 import { POSTGRES_MIGRATIONS } from "./postgres-migrations.js";
 import {
+  accessKeyFromRow,
+  accountFromRow,
+  aliasFromRow,
+  grantFromRow,
+  keyDoc,
+  keyFromRow,
+  keyUsageFromRows,
+  materialFromRow,
+  principalFromRow,
+  wrappedAccessKeyRef,
+  wrappedMaterialRef,
+  type AccessKeyRow,
+  type AccountRow,
+  type AliasRow,
+  type DocRow,
+  type KeyRow,
+  type LastUsageRow,
+  type MaterialRow,
+  type UsageRow,
+  type WrappedAccessKeyRow,
+  type WrappedMaterialRow,
+} from "./record-rows.js";
+import {
   DuplicateEntry,
   RevisionConflict,
+  pageOf,
   parseRetirablePosition,
   retirablePosition,
   type AccessKeyRecord,
@@ -43,117 +67,8 @@ export interface PostgresStoreOptions {
  */
 export const POSTGRES_MIGRATION_LOCK = "7310595594411029000";
 
-// BIGINT columns arrive as strings (pg does not narrow int8 to number); they are converted here.
-interface KeyRow {
-  doc: string;
-  revision: number;
-}
-interface MaterialRow {
-  key_id: string;
-  material_id: string;
-  created_at: string;
-  origin: KeyMaterialRecord["origin"];
-  root_version: string;
-  wrapped: Buffer;
-  public_key: Buffer | null;
-}
-interface AliasRow {
-  account_id: string;
-  region: string;
-  alias_name: string;
-  key_id: string;
-  created_at: string;
-  updated_at: string;
-}
-interface AccountRow {
-  account_id: string;
-  created_at: string;
-}
-interface AccessKeyRow {
-  access_key_id: string;
-  principal_arn: string;
-  account_id: string;
-  root_version: string;
-  wrapped_secret: Buffer;
-  created_at: string;
-  status: AccessKeyRecord["status"];
-}
-
-interface WrappedMaterialRow {
-  key_id: string;
-  material_id: string;
-  root_version: string;
-  wrapped: Buffer;
-}
-interface WrappedAccessKeyRow {
-  access_key_id: string;
-  root_version: string;
-  wrapped_secret: Buffer;
-}
-
-interface UsageRow {
-  material_id: string;
-  encryptions: string;
-  decryptions: string;
-  last_encrypt_at: string | null;
-  last_decrypt_at: string | null;
-}
-interface LastUsageRow {
-  used_at: string;
-  operation: string;
-  request_id: string;
-  event_id: string;
-}
-
-function grantFromRow(r: { doc: string }): GrantRecord {
-  return JSON.parse(r.doc) as GrantRecord;
-}
-
-function keyFromRow(r: KeyRow): KeyRecord {
-  return { ...(JSON.parse(r.doc) as Omit<KeyRecord, "revision">), revision: r.revision };
-}
-
-function keyDoc(k: KeyRecord): string {
-  const { revision: _revision, ...doc } = k;
-  return JSON.stringify(doc);
-}
-
-function materialFromRow(r: MaterialRow): KeyMaterialRecord {
-  const base: KeyMaterialRecord = {
-    keyId: r.key_id,
-    materialId: r.material_id,
-    createdAt: Number(r.created_at),
-    origin: r.origin,
-    wrapped: { rootVersion: r.root_version, blob: r.wrapped },
-  };
-  return r.public_key === null ? base : { ...base, publicKey: r.public_key };
-}
-
-function aliasFromRow(r: AliasRow): AliasRecord {
-  return {
-    accountId: r.account_id,
-    region: r.region,
-    aliasName: r.alias_name,
-    targetKeyId: r.key_id,
-    createdAt: Number(r.created_at),
-    updatedAt: Number(r.updated_at),
-  };
-}
-
-function accountFromRow(r: AccountRow): AccountRecord {
-  return { accountId: r.account_id, createdAt: Number(r.created_at) };
-}
-
-function accessKeyFromRow(r: AccessKeyRow): AccessKeyRecord {
-  return {
-    accessKeyId: r.access_key_id,
-    principalArn: r.principal_arn,
-    accountId: r.account_id,
-    secret: { rootVersion: r.root_version, blob: r.wrapped_secret },
-    createdAt: Number(r.created_at),
-    status: r.status,
-  };
-}
+// BIGINT columns arrive as strings: pg does not narrow int8 to number. record-rows.ts converts them.
+type Bigint = string;
 
 function isUniqueViolation(e: unknown): boolean {
   return e instanceof Error && "code" in e && (e as { code: unknown }).code === "23505";
@@ -167,12 +82,6 @@ function isUniqueViolation(e: unknown): boolean {
 function isConnectionLoss(e: unknown): boolean {
   if (e instanceof DatabaseError) return e.code !== undefined && (e.code.startsWith("08") || e.code.startsWith("57P"));
   return e instanceof Error && /connection|terminated|ECONNRESET|EPIPE|ECONNREFUSED/i.test(e.message) && !/timeout/i.test(e.message);
-}
-
-function page<T>(rows: readonly T[], limit: number, pos: (t: T) => string): Page<T> {
-  const items = rows.slice(0, limit);
-  const last = items[items.length - 1];
-  return rows.length > limit && last !== undefined ? { items, next: pos(last) } : { items };
 }
 
 /**
@@ -392,7 +301,7 @@ export class PostgresStore implements Store {
       "SELECT doc, revision FROM keys WHERE account_id = $1 AND region = $2 AND key_id > $3 ORDER BY key_id LIMIT $4",
       [accountId, region, after ?? "", limit + 1],
     );
-    return page(rows.map(keyFromRow), limit, (k) => k.keyId);
+    return pageOf(rows.map(keyFromRow), limit, (k) => k.keyId);
   }
 
   async dueKeys(now: number, limit: number): Promise<readonly KeyRecord[]> {
@@ -461,34 +370,21 @@ export class PostgresStore implements Store {
   }
 
   async getKeyUsage(keyId: string): Promise<KeyUsageRecord | undefined> {
-    const [last] = await this.#read<LastUsageRow>(
+    const [last] = await this.#read<LastUsageRow<Bigint>>(
       "SELECT used_at, operation, request_id, event_id FROM key_last_usage WHERE key_id = $1",
       [keyId],
     );
-    const rows = await this.#read<UsageRow>(
+    const rows = await this.#read<UsageRow<Bigint>>(
       "SELECT material_id, encryptions, decryptions, last_encrypt_at, last_decrypt_at FROM key_usage WHERE key_id = $1 ORDER BY material_id",
       [keyId],
     );
-    if (last === undefined && rows.length === 0) return undefined;
-    return {
-      keyId,
-      ...(last !== undefined
-        ? { last: { at: Number(last.used_at), operation: last.operation, requestId: last.request_id, eventId: last.event_id } }
-        : {}),
-      versions: rows.map((r) => ({
-        materialId: r.material_id,
-        encryptions: Number(r.encryptions),
-        decryptions: Number(r.decryptions),
-        ...(r.last_encrypt_at !== null ? { lastEncryptAt: Number(r.last_encrypt_at) } : {}),
-        ...(r.last_decrypt_at !== null ? { lastDecryptAt: Number(r.last_decrypt_at) } : {}),
-      })),
-    };
+    return keyUsageFromRows(keyId, last, rows);
   }
 
   // ---- key material
 
   async getKeyMaterial(keyId: string, materialId: string): Promise<KeyMaterialRecord | undefined> {
-    const [r] = await this.#read<MaterialRow>("SELECT * FROM key_materials WHERE key_id = $1 AND material_id = $2", [
+    const [r] = await this.#read<MaterialRow<Bigint>>("SELECT * FROM key_materials WHERE key_id = $1 AND material_id = $2", [
       keyId,
       materialId,
     ]);
@@ -496,7 +392,7 @@ export class PostgresStore implements Store {
   }
 
   async listKeyMaterials(keyId: string): Promise<readonly KeyMaterialRecord[]> {
-    const rows = await this.#read<MaterialRow>(
+    const rows = await this.#read<MaterialRow<Bigint>>(
       "SELECT * FROM key_materials WHERE key_id = $1 ORDER BY created_at, material_id",
       [keyId],
     );
@@ -520,7 +416,7 @@ export class PostgresStore implements Store {
   }
 
   async getAlias(accountId: string, region: string, aliasName: string): Promise<AliasRecord | undefined> {
-    const [r] = await this.#read<AliasRow>(
+    const [r] = await this.#read<AliasRow<Bigint>>(
       "SELECT * FROM aliases WHERE account_id = $1 AND region = $2 AND alias_name = $3",
       [accountId, region, aliasName],
     );
@@ -560,16 +456,16 @@ export class PostgresStore implements Store {
   ): Promise<Page<AliasRecord>> {
     const rows =
       keyId === undefined
-        ? await this.#read<AliasRow>(
+        ? await this.#read<AliasRow<Bigint>>(
             "SELECT * FROM aliases WHERE account_id = $1 AND region = $2 AND alias_name > $3 ORDER BY alias_name LIMIT $4",
             [accountId, region, after ?? "", limit + 1],
           )
-        : await this.#read<AliasRow>(
+        : await this.#read<AliasRow<Bigint>>(
             `SELECT * FROM aliases WHERE account_id = $1 AND region = $2 AND key_id = $3 AND alias_name > $4
              ORDER BY alias_name LIMIT $5`,
             [accountId, region, keyId, after ?? "", limit + 1],
           );
-    return page(rows.map(aliasFromRow), limit, (a) => a.aliasName);
+    return pageOf(rows.map(aliasFromRow), limit, (a) => a.aliasName);
   }
 
   // ---- grants
@@ -589,7 +485,7 @@ export class PostgresStore implements Store {
   }
 
   async getGrant(keyId: string, grantId: string): Promise<GrantRecord | undefined> {
-    const [r] = await this.#read<{ doc: string }>("SELECT doc FROM grants WHERE grant_id = $1 AND key_id = $2", [
+    const [r] = await this.#read<DocRow>("SELECT doc FROM grants WHERE grant_id = $1 AND key_id = $2", [
       grantId,
       keyId,
     ]);
@@ -597,15 +493,15 @@ export class PostgresStore implements Store {
   }
 
   async listGrants(keyId: string, after: string | undefined, limit: number): Promise<Page<GrantRecord>> {
-    const rows = await this.#read<{ doc: string }>(
+    const rows = await this.#read<DocRow>(
       "SELECT doc FROM grants WHERE key_id = $1 AND grant_id > $2 ORDER BY grant_id LIMIT $3",
       [keyId, after ?? "", limit + 1],
     );
-    return page(rows.map(grantFromRow), limit, (g) => g.grantId);
+    return pageOf(rows.map(grantFromRow), limit, (g) => g.grantId);
   }
 
   async listGrantsForGrantee(keyId: string, granteePrincipal: string): Promise<readonly GrantRecord[]> {
-    const rows = await this.#read<{ doc: string }>(
+    const rows = await this.#read<DocRow>(
       "SELECT doc FROM grants WHERE key_id = $1 AND grantee_principal = $2 ORDER BY grant_id",
       [keyId, granteePrincipal],
     );
@@ -614,12 +510,12 @@ export class PostgresStore implements Store {
 
   async listRetirableGrants(retiringPrincipal: string, after: string | undefined, limit: number): Promise<Page<GrantRecord>> {
     const from = after === undefined ? { keyId: "", grantId: "" } : parseRetirablePosition(after);
-    const rows = await this.#read<{ doc: string }>(
+    const rows = await this.#read<DocRow>(
       `SELECT doc FROM grants WHERE retiring_principal = $1 AND (key_id, grant_id) > ($2, $3)
        ORDER BY key_id, grant_id LIMIT $4`,
       [retiringPrincipal, from.keyId, from.grantId, limit + 1],
     );
-    return page(rows.map(grantFromRow), limit, retirablePosition);
+    return pageOf(rows.map(grantFromRow), limit, retirablePosition);
   }
 
   async deleteGrant(keyId: string, grantId: string): Promise<boolean> {
@@ -648,12 +544,7 @@ export class PostgresStore implements Store {
        ) AS w ORDER BY root_version, key_id, material_id LIMIT $2`,
       [rootVersion, n],
     );
-    const out: WrappedRef[] = mats.map((r) => ({
-      kind: "material",
-      keyId: r.key_id,
-      materialId: r.material_id,
-      wrapped: { rootVersion: r.root_version, blob: r.wrapped },
-    }));
+    const out: WrappedRef[] = mats.map(wrappedMaterialRef);
     const rest = n - out.length;
     if (rest > 0) {
       const aks = await this.#read<WrappedAccessKeyRow>(
@@ -666,9 +557,7 @@ export class PostgresStore implements Store {
          ) AS w ORDER BY root_version, access_key_id LIMIT $2`,
         [rootVersion, rest],
       );
-      for (const r of aks) {
-        out.push({ kind: "access-key", accessKeyId: r.access_key_id, wrapped: { rootVersion: r.root_version, blob: r.wrapped_secret } });
-      }
+      for (const r of aks) out.push(wrappedAccessKeyRef(r));
     }
     const left = n - out.length;
     if (left > 0) {
@@ -739,12 +628,12 @@ export class PostgresStore implements Store {
   }
 
   async getAccount(accountId: string): Promise<AccountRecord | undefined> {
-    const [r] = await this.#read<AccountRow>("SELECT * FROM accounts WHERE account_id = $1", [accountId]);
+    const [r] = await this.#read<AccountRow<Bigint>>("SELECT * FROM accounts WHERE account_id = $1", [accountId]);
     return r && accountFromRow(r);
   }
 
   async listAccounts(): Promise<readonly AccountRecord[]> {
-    return (await this.#read<AccountRow>("SELECT * FROM accounts ORDER BY account_id")).map(accountFromRow);
+    return (await this.#read<AccountRow<Bigint>>("SELECT * FROM accounts ORDER BY account_id")).map(accountFromRow);
   }
 
   async deleteAccount(accountId: string): Promise<boolean> {
@@ -776,15 +665,15 @@ export class PostgresStore implements Store {
   }
 
   async getPrincipal(arn: string): Promise<PrincipalRecord | undefined> {
-    const [r] = await this.#read<{ doc: string }>("SELECT doc FROM principals WHERE arn = $1", [arn]);
-    return r && (JSON.parse(r.doc) as PrincipalRecord);
+    const [r] = await this.#read<DocRow>("SELECT doc FROM principals WHERE arn = $1", [arn]);
+    return r && principalFromRow(r);
   }
 
   async listPrincipals(accountId: string): Promise<readonly PrincipalRecord[]> {
-    const rows = await this.#read<{ doc: string }>("SELECT doc FROM principals WHERE account_id = $1 ORDER BY arn", [
+    const rows = await this.#read<DocRow>("SELECT doc FROM principals WHERE account_id = $1 ORDER BY arn", [
       accountId,
     ]);
-    return rows.map((r) => JSON.parse(r.doc) as PrincipalRecord);
+    return rows.map(principalFromRow);
   }
 
   async deletePrincipal(arn: string): Promise<boolean> {
@@ -809,12 +698,12 @@ export class PostgresStore implements Store {
   }
 
   async getAccessKey(accessKeyId: string): Promise<AccessKeyRecord | undefined> {
-    const [r] = await this.#read<AccessKeyRow>("SELECT * FROM access_keys WHERE access_key_id = $1", [accessKeyId]);
+    const [r] = await this.#read<AccessKeyRow<Bigint>>("SELECT * FROM access_keys WHERE access_key_id = $1", [accessKeyId]);
     return r && accessKeyFromRow(r);
   }
 
   async listAccessKeys(principalArn: string): Promise<readonly AccessKeyRecord[]> {
-    const rows = await this.#read<AccessKeyRow>(
+    const rows = await this.#read<AccessKeyRow<Bigint>>(
       "SELECT * FROM access_keys WHERE principal_arn = $1 ORDER BY access_key_id",
       [principalArn],
     );
@@ -863,9 +752,7 @@ export class PostgresStore implements Store {
              ORDER BY custom_key_store_id LIMIT $4`,
             [partition.accountId, partition.region, after ?? "", limit + 1],
           );
-    const items = rows.slice(0, limit).map(customKeyStoreFromRow);
-    const last = items[items.length - 1];
-    return rows.length > limit && last !== undefined ? { items, next: last.customKeyStoreId } : { items };
+    return pageOf(rows.map(customKeyStoreFromRow), limit, (c) => c.customKeyStoreId);
   }
 
   async updateCustomKeyStore(cks: CustomKeyStoreRecord, expectedRevision: number): Promise<CustomKeyStoreRecord> {

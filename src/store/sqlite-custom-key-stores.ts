@@ -7,7 +7,7 @@ import {
   customKeyStoreFromRow,
   type CustomKeyStoreRow,
 } from "./custom-key-store-rows.js";
-import { DuplicateEntry, RevisionConflict, type Page } from "./store.js";
+import { DuplicateEntry, RevisionConflict, pageOf, type Page } from "./store.js";
 
 type Columns = ReturnType<typeof customKeyStoreColumns>;
 
@@ -85,9 +85,7 @@ export class SqliteCustomKeyStores {
       partition === undefined
         ? this.#s.listAll.all(after ?? "", limit + 1)
         : this.#s.list.all(partition.accountId, partition.region, after ?? "", limit + 1);
-    const items = rows.slice(0, limit).map(customKeyStoreFromRow);
-    const last = items[items.length - 1];
-    return rows.length > limit && last !== undefined ? { items, next: last.customKeyStoreId } : { items };
+    return pageOf(rows.map(customKeyStoreFromRow), limit, (c) => c.customKeyStoreId);
   }
 
   update(c: CustomKeyStoreRecord, expectedRevision: number): CustomKeyStoreRecord {

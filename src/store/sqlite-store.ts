@@ -10,8 +10,32 @@ import { InjectedWriteFailure } from "./memory-store.js";
 import { SqliteCustomKeyStores } from "./sqlite-custom-key-stores.js";
 import { SQLITE_MIGRATIONS } from "./sqlite-migrations.js";
 import {
+  accessKeyFromRow,
+  accountFromRow,
+  aliasFromRow,
+  grantFromRow,
+  keyDoc,
+  keyFromRow,
+  keyUsageFromRows,
+  materialFromRow,
+  principalFromRow,
+  wrappedAccessKeyRef,
+  wrappedMaterialRef,
+  type AccessKeyRow,
+  type AccountRow,
+  type AliasRow,
+  type DocRow,
+  type KeyRow,
+  type LastUsageRow,
+  type MaterialRow,
+  type UsageRow,
+  type WrappedAccessKeyRow,
+  type WrappedMaterialRow,
+} from "./record-rows.js";
+import {
   DuplicateEntry,
   RevisionConflict,
+  pageOf,
   parseRetirablePosition,
   retirablePosition,
   type AccessKeyRecord,
@@ -22,109 +46,6 @@ import {
   type Store,
   type WrappedRef,
 } from "./store.js";
-
-interface KeyRow {
-  doc: string;
-  revision: number;
-}
-interface MaterialRow {
-  key_id: string;
-  material_id: string;
-  created_at: number;
-  origin: KeyMaterialRecord["origin"];
-  root_version: string;
-  wrapped: Buffer;
-  public_key: Buffer | null;
-}
-interface AliasRow {
-  account_id: string;
-  region: string;
-  alias_name: string;
-  key_id: string;
-  created_at: number;
-  updated_at: number;
-}
-interface AccessKeyRow {
-  access_key_id: string;
-  principal_arn: string;
-  account_id: string;
-  root_version: string;
-  wrapped_secret: Buffer;
-  created_at: number;
-  status: AccessKeyRecord["status"];
-}
-
-interface WrappedMaterialRow {
-  key_id: string;
-  material_id: string;
-  root_version: string;
-  wrapped: Buffer;
-}
-interface WrappedAccessKeyRow {
-  access_key_id: string;
-  root_version: string;
-  wrapped_secret: Buffer;
-}
-
-interface UsageRow {
-  material_id: string;
-  encryptions: number;
-  decryptions: number;
-  last_encrypt_at: number | null;
-  last_decrypt_at: number | null;
-}
-interface LastUsageRow {
-  used_at: number;
-  operation: string;
-  request_id: string;
-  event_id: string;
-}
-
-function grantFromRow(r: { doc: string }): GrantRecord {
-  return JSON.parse(r.doc) as GrantRecord;
-}
-
-function keyFromRow(r: KeyRow): KeyRecord {
-  return { ...(JSON.parse(r.doc) as Omit<KeyRecord, "revision">), revision: r.revision };
-}
-
-function keyDoc(k: KeyRecord): string {
-  const { revision: _revision, ...doc } = k;
-  return JSON.stringify(doc);
-}
-
-function materialFromRow(r: MaterialRow): KeyMaterialRecord {
-  const base: KeyMaterialRecord = {
-    keyId: r.key_id,
-    materialId: r.material_id,
-    createdAt: r.created_at,
-    origin: r.origin,
-    wrapped: { rootVersion: r.root_version, blob: r.wrapped },
-  };
-  return r.public_key === null ? base : { ...base, publicKey: r.public_key };
-}
-
-function aliasFromRow(r: AliasRow): AliasRecord {
-  return {
-    accountId: r.account_id,
-    region: r.region,
-    aliasName: r.alias_name,
-    targetKeyId: r.key_id,
-    createdAt: r.created_at,
-    updatedAt: r.updated_at,
-  };
-}
-
-function accessKeyFromRow(r: AccessKeyRow): AccessKeyRecord {
-  return {
-    accessKeyId: r.access_key_id,
-    principalArn: r.principal_arn,
-    accountId: r.account_id,
-    secret: { rootVersion: r.root_version, blob: r.wrapped_secret },
-    createdAt: r.created_at,
-    status: r.status,
-  };
-}
 
 function isUniqueViolation(e: unknown): boolean {
   return e instanceof Error && "code" in e && (e as { code: unknown }).code === "SQLITE_CONSTRAINT_PRIMARYKEY";
@@ -221,10 +142,10 @@ export class SqliteStore implements Store {
            request_id = excluded.request_id, event_id = excluded.event_id
          WHERE excluded.used_at >= key_last_usage.used_at`,
       ),
-      getVersionUsage: db.prepare<[string], UsageRow>(
+      getVersionUsage: db.prepare<[string], UsageRow<number>>(
         "SELECT material_id, encryptions, decryptions, last_encrypt_at, last_decrypt_at FROM key_usage WHERE key_id = ? ORDER BY material_id",
       ),
-      getLastUsage: db.prepare<[string], LastUsageRow>(
+      getLastUsage: db.prepare<[string], LastUsageRow<number>>(
         "SELECT used_at, operation, request_id, event_id FROM key_last_usage WHERE key_id = ?",
       ),
       deleteUsageOfKey: db.prepare<[string]>("DELETE FROM key_usage WHERE key_id = ?"),
@@ -232,10 +153,10 @@ export class SqliteStore implements Store {
       insertMaterial: db.prepare<[string, string, number, string, string, Buffer, Buffer | null]>(
         "INSERT INTO key_materials (key_id, material_id, created_at, origin, root_version, wrapped, public_key) VALUES (?, ?, ?, ?, ?, ?, ?)",
       ),
-      getMaterial: db.prepare<[string, string], MaterialRow>(
+      getMaterial: db.prepare<[string, string], MaterialRow<number>>(
         "SELECT * FROM key_materials WHERE key_id = ? AND material_id = ?",
       ),
-      listMaterials: db.prepare<[string], MaterialRow>(
+      listMaterials: db.prepare<[string], MaterialRow<number>>(
         "SELECT * FROM key_materials WHERE key_id = ? ORDER BY created_at, material_id",
       ),
       deleteMaterial: db.prepare<[string, string]>("DELETE FROM key_materials WHERE key_id = ? AND material_id = ?"),
@@ -243,7 +164,7 @@ export class SqliteStore implements Store {
       insertAlias: db.prepare<[string, string, string, string, number, number]>(
         "INSERT INTO aliases (account_id, region, alias_name, key_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
       ),
-      getAlias: db.prepare<[string, string, string], AliasRow>(
+      getAlias: db.prepare<[string, string, string], AliasRow<number>>(
         "SELECT * FROM aliases WHERE account_id = ? AND region = ? AND alias_name = ?",
       ),
       updateAlias: db.prepare<[string, number, string, string, string]>(
@@ -253,26 +174,26 @@ export class SqliteStore implements Store {
         "DELETE FROM aliases WHERE account_id = ? AND region = ? AND alias_name = ?",
       ),
       deleteAliasesOfKey: db.prepare<[string]>("DELETE FROM aliases WHERE key_id = ?"),
-      listAliases: db.prepare<[string, string, string, number], AliasRow>(
+      listAliases: db.prepare<[string, string, string, number], AliasRow<number>>(
         "SELECT * FROM aliases WHERE account_id = ? AND region = ? AND alias_name > ? ORDER BY alias_name LIMIT ?",
       ),
-      listAliasesOfKey: db.prepare<[string, string, string, string, number], AliasRow>(
+      listAliasesOfKey: db.prepare<[string, string, string, string, number], AliasRow<number>>(
         "SELECT * FROM aliases WHERE account_id = ? AND region = ? AND key_id = ? AND alias_name > ? ORDER BY alias_name LIMIT ?",
       ),
       putAccount: db.prepare<[string, number]>(
         "INSERT INTO accounts (account_id, created_at) VALUES (?, ?) ON CONFLICT(account_id) DO UPDATE SET created_at = excluded.created_at",
       ),
-      getAccount: db.prepare<[string], { account_id: string; created_at: number }>(
+      getAccount: db.prepare<[string], AccountRow<number>>(
         "SELECT * FROM accounts WHERE account_id = ?",
       ),
-      listAccounts: db.prepare<[], { account_id: string; created_at: number }>(
+      listAccounts: db.prepare<[], AccountRow<number>>(
         "SELECT * FROM accounts ORDER BY account_id",
       ),
       putPrincipal: db.prepare<[string, string, string]>(
         "INSERT INTO principals (arn, account_id, doc) VALUES (?, ?, ?) ON CONFLICT(arn) DO UPDATE SET account_id = excluded.account_id, doc = excluded.doc",
       ),
-      getPrincipal: db.prepare<[string], { doc: string }>("SELECT doc FROM principals WHERE arn = ?"),
-      listPrincipals: db.prepare<[string], { doc: string }>(
+      getPrincipal: db.prepare<[string], DocRow>("SELECT doc FROM principals WHERE arn = ?"),
+      listPrincipals: db.prepare<[string], DocRow>(
         "SELECT doc FROM principals WHERE account_id = ? ORDER BY arn",
       ),
       deletePrincipal: db.prepare<[string]>("DELETE FROM principals WHERE arn = ?"),
@@ -284,8 +205,8 @@ export class SqliteStore implements Store {
            root_version = excluded.root_version, wrapped_secret = excluded.wrapped_secret, created_at = excluded.created_at,
            status = excluded.status`,
       ),
-      getAccessKey: db.prepare<[string], AccessKeyRow>("SELECT * FROM access_keys WHERE access_key_id = ?"),
-      listAccessKeys: db.prepare<[string], AccessKeyRow>(
+      getAccessKey: db.prepare<[string], AccessKeyRow<number>>("SELECT * FROM access_keys WHERE access_key_id = ?"),
+      listAccessKeys: db.prepare<[string], AccessKeyRow<number>>(
         "SELECT * FROM access_keys WHERE principal_arn = ? ORDER BY access_key_id",
       ),
       deleteAccessKey: db.prepare<[string]>("DELETE FROM access_keys WHERE access_key_id = ?"),
@@ -298,14 +219,14 @@ export class SqliteStore implements Store {
       insertGrant: db.prepare<[string, string, string, string | null, string]>(
         "INSERT INTO grants (grant_id, key_id, grantee_principal, retiring_principal, doc) VALUES (?, ?, ?, ?, ?)",
       ),
-      getGrant: db.prepare<[string, string], { doc: string }>("SELECT doc FROM grants WHERE grant_id = ? AND key_id = ?"),
-      listGrants: db.prepare<[string, string, number], { doc: string }>(
+      getGrant: db.prepare<[string, string], DocRow>("SELECT doc FROM grants WHERE grant_id = ? AND key_id = ?"),
+      listGrants: db.prepare<[string, string, number], DocRow>(
         "SELECT doc FROM grants WHERE key_id = ? AND grant_id > ? ORDER BY grant_id LIMIT ?",
       ),
-      listGrantsForGrantee: db.prepare<[string, string], { doc: string }>(
+      listGrantsForGrantee: db.prepare<[string, string], DocRow>(
         "SELECT doc FROM grants WHERE key_id = ? AND grantee_principal = ? ORDER BY grant_id",
       ),
-      listRetirableGrants: db.prepare<[string, string, string, number], { doc: string }>(
+      listRetirableGrants: db.prepare<[string, string, string, number], DocRow>(
         `SELECT doc FROM grants WHERE retiring_principal = ? AND (key_id, grant_id) > (?, ?)
          ORDER BY key_id, grant_id LIMIT ?`,
       ),
@@ -449,9 +370,7 @@ export class SqliteStore implements Store {
 
   async listKeys(accountId: string, region: string, after: string | undefined, limit: number): Promise<Page<KeyRecord>> {
     const rows = this.#s.listKeys.all(accountId, region, after ?? "", limit + 1);
-    const items = rows.slice(0, limit).map(keyFromRow);
-    const last = items[items.length - 1];
-    return rows.length > limit && last !== undefined ? { items, next: last.keyId } : { items };
+    return pageOf(rows.map(keyFromRow), limit, (k) => k.keyId);
   }
 
   async dueKeys(now: number, limit: number): Promise<readonly KeyRecord[]> {
@@ -505,20 +424,7 @@ export class SqliteStore implements Store {
   async getKeyUsage(keyId: string): Promise<KeyUsageRecord | undefined> {
     const last = this.#s.getLastUsage.get(keyId);
     const rows = this.#s.getVersionUsage.all(keyId);
-    if (last === undefined && rows.length === 0) return undefined;
-    return {
-      keyId,
-      ...(last !== undefined
-        ? { last: { at: last.used_at, operation: last.operation, requestId: last.request_id, eventId: last.event_id } }
-        : {}),
-      versions: rows.map((r) => ({
-        materialId: r.material_id,
-        encryptions: r.encryptions,
-        decryptions: r.decryptions,
-        ...(r.last_encrypt_at !== null ? { lastEncryptAt: r.last_encrypt_at } : {}),
-        ...(r.last_decrypt_at !== null ? { lastDecryptAt: r.last_decrypt_at } : {}),
-      })),
-    };
+    return keyUsageFromRows(keyId, last, rows);
   }
 
   async getKeyMaterial(keyId: string, materialId: string): Promise<KeyMaterialRecord | undefined> {
@@ -574,9 +480,7 @@ export class SqliteStore implements Store {
       keyId === undefined
         ? this.#s.listAliases.all(accountId, region, after ?? "", limit + 1)
         : this.#s.listAliasesOfKey.all(accountId, region, keyId, after ?? "", limit + 1);
-    const items = rows.slice(0, limit).map(aliasFromRow);
-    const last = items[items.length - 1];
-    return rows.length > limit && last !== undefined ? { items, next: last.aliasName } : { items };
+    return pageOf(rows.map(aliasFromRow), limit, (a) => a.aliasName);
   }
 
   async createGrant(g: GrantRecord): Promise<void> {
@@ -598,9 +502,7 @@ export class SqliteStore implements Store {
 
   async listGrants(keyId: string, after: string | undefined, limit: number): Promise<Page<GrantRecord>> {
     const rows = this.#s.listGrants.all(keyId, after ?? "", limit + 1);
-    const items = rows.slice(0, limit).map(grantFromRow);
-    const last = items[items.length - 1];
-    return rows.length > limit && last !== undefined ? { items, next: last.grantId } : { items };
+    return pageOf(rows.map(grantFromRow), limit, (g) => g.grantId);
   }
 
   async listGrantsForGrantee(keyId: string, granteePrincipal: string): Promise<readonly GrantRecord[]> {
@@ -610,9 +512,7 @@ export class SqliteStore implements Store {
   async listRetirableGrants(retiringPrincipal: string, after: string | undefined, limit: number): Promise<Page<GrantRecord>> {
     const from = after === undefined ? { keyId: "", grantId: "" } : parseRetirablePosition(after);
     const rows = this.#s.listRetirableGrants.all(retiringPrincipal, from.keyId, from.grantId, limit + 1);
-    const items = rows.slice(0, limit).map(grantFromRow);
-    const last = items[items.length - 1];
-    return rows.length > limit && last !== undefined ? { items, next: retirablePosition(last) } : { items };
+    return pageOf(rows.map(grantFromRow), limit, retirablePosition);
   }
 
   async deleteGrant(keyId: string, grantId: string): Promise<boolean> {
@@ -629,17 +529,10 @@ export class SqliteStore implements Store {
 
   async listWrappedNotUnder(rootVersion: string, limit: number): Promise<readonly WrappedRef[]> {
     const n = Math.max(0, limit);
-    const out: WrappedRef[] = this.#s.materialsNotUnder.all(rootVersion, n, rootVersion, n, n).map((r) => ({
-      kind: "material",
-      keyId: r.key_id,
-      materialId: r.material_id,
-      wrapped: { rootVersion: r.root_version, blob: r.wrapped },
-    }));
+    const out: WrappedRef[] = this.#s.materialsNotUnder.all(rootVersion, n, rootVersion, n, n).map(wrappedMaterialRef);
     const rest = n - out.length;
     if (rest > 0) {
-      for (const r of this.#s.accessKeysNotUnder.all(rootVersion, rest, rootVersion, rest, rest)) {
-        out.push({ kind: "access-key", accessKeyId: r.access_key_id, wrapped: { rootVersion: r.root_version, blob: r.wrapped_secret } });
-      }
+      for (const r of this.#s.accessKeysNotUnder.all(rootVersion, rest, rootVersion, rest, rest)) out.push(wrappedAccessKeyRef(r));
     }
     const left = n - out.length;
     if (left > 0) for (const r of this.#cks.notUnder(rootVersion, left)) out.push({ kind: "custom-key-store", ...r });
@@ -673,11 +566,11 @@ export class SqliteStore implements Store {
 
   async getAccount(accountId: string): Promise<AccountRecord | undefined> {
     const r = this.#s.getAccount.get(accountId);
-    return r && { accountId: r.account_id, createdAt: r.created_at };
+    return r && accountFromRow(r);
   }
 
   async listAccounts(): Promise<readonly AccountRecord[]> {
-    return this.#s.listAccounts.all().map((r) => ({ accountId: r.account_id, createdAt: r.created_at }));
+    return this.#s.listAccounts.all().map(accountFromRow);
   }
 
   async deleteAccount(accountId: string): Promise<boolean> {
@@ -703,11 +596,11 @@ export class SqliteStore implements Store {
 
   async getPrincipal(arn: string): Promise<PrincipalRecord | undefined> {
     const r = this.#s.getPrincipal.get(arn);
-    return r && (JSON.parse(r.doc) as PrincipalRecord);
+    return r && principalFromRow(r);
   }
 
   async listPrincipals(accountId: string): Promise<readonly PrincipalRecord[]> {
-    return this.#s.listPrincipals.all(accountId).map((r) => JSON.parse(r.doc) as PrincipalRecord);
+    return this.#s.listPrincipals.all(accountId).map(principalFromRow);
   }
 
   async deletePrincipal(arn: string): Promise<boolean> {

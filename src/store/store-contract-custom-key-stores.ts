@@ -4,19 +4,13 @@
  * password in root re-wrap, copies, durability, and injected write failures.
  */
 import { strict as assert } from "node:assert";
-import { describe, it, type TestContext } from "node:test";
+import { describe, it } from "node:test";
 import type { CustomKeyStoreRecord } from "../domain/custom-key-store.js";
 import type { KeyRecord } from "../domain/key-record.js";
 import type { WrappedKey } from "../keystore/keystore.js";
 import { DuplicateEntry, RevisionConflict, type Store, type WrappedRef } from "./store.js";
+import { injectedWriteFailure, type ContractTest, type WriteCase } from "./store-contract-support.js";
 
-export interface ContractHarness {
-  store: Store;
-  readonly injectFailures: (n: number) => void;
-  readonly reopen: (() => Promise<void>) | undefined;
-}
-
-type Test = (body: (h: ContractHarness, t: TestContext) => Promise<void>) => (t: TestContext) => Promise<void>;
 
 const T0 = 1_700_000_000_000;
 const A = "111111111111";
@@ -124,12 +118,6 @@ function passwordRef(c: CustomKeyStoreRecord): Extract<WrappedRef, { kind: "cust
   return { kind: "custom-key-store", customKeyStoreId: c.customKeyStoreId, wrapped: c.password };
 }
 
-interface WriteCase {
-  readonly method: string;
-  readonly act: (s: Store) => Promise<unknown>;
-  readonly check: (s: Store) => Promise<void>;
-}
-
 const C1_SEEDED = SEEDED[0] as CustomKeyStoreRecord;
 const C2_SEEDED = SEEDED[1] as CustomKeyStoreRecord;
 
@@ -162,7 +150,7 @@ const WRITE_CASES: readonly WriteCase[] = [
   },
 ];
 
-export function runCustomKeyStoreContract(test: Test): void {
+export function runCustomKeyStoreContract(test: ContractTest): void {
   describe("custom key stores", () => {
     it(
       "a created store reads back exactly (revision 1), in its partition's list and in the list of every partition, ordered by id",
@@ -324,27 +312,7 @@ export function runCustomKeyStoreContract(test: Test): void {
     for (const c of WRITE_CASES) {
       it(
         `${c.method} that fails by injection throws, leaves every custom key store as before, and the next ${c.method} succeeds`,
-        test(async (h) => {
-          await seed(h.store);
-          const before = await snapshot(h.store);
-          h.injectFailures(1);
-          await assert.rejects(c.act(h.store), (e: unknown) => {
-            assert.ok(e instanceof Error);
-            assert.ok(!(e instanceof RevisionConflict) && !(e instanceof DuplicateEntry), `unexpected ${String(e)}`);
-            return true;
-          });
-          assert.deepEqual(await snapshot(h.store), before);
-          if (h.reopen !== undefined) {
-            await h.reopen();
-            assert.deepEqual(await snapshot(h.store), before, "nothing of the failed write reached the disk");
-          }
-          await c.act(h.store);
-          await c.check(h.store);
-          if (h.reopen !== undefined) {
-            await h.reopen();
-            await c.check(h.store);
-          }
-        }),
+        test(injectedWriteFailure(c, seed, snapshot)),
       );
     }
   });

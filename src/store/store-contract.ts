@@ -4,7 +4,7 @@
  */
 import { strict as assert } from "node:assert";
 import { createHash } from "node:crypto";
-import { describe, it, type TestContext } from "node:test";
+import { describe, it } from "node:test";
 import type { GrantRecord } from "../domain/grant-record.js";
 import type { AliasRecord, KeyMaterialRecord, KeyRecord, Tag } from "../domain/key-record.js";
 import type { KeyUsageRecord } from "../domain/key-usage.js";
@@ -19,6 +19,7 @@ import {
   type WrappedRef,
 } from "./store.js";
 import { runCustomKeyStoreContract } from "./store-contract-custom-key-stores.js";
+import { injectedWriteFailure, type ContractHarness, type ContractTest, type WriteCase } from "./store-contract-support.js";
 
 export interface OpenedStore {
   readonly store: Store;
@@ -388,20 +389,6 @@ async function allKeyPages(s: Store, account: string, region: string, limit: num
 // ---------------------------------------------------------------------------------------------
 // The suite
 
-interface Harness {
-  store: Store;
-  readonly injectFailures: (n: number) => void;
-  /** Undefined when the backend cannot be reopened. */
-  readonly reopen: (() => Promise<void>) | undefined;
-}
-
-interface WriteCase {
-  readonly method: string;
-  readonly act: (s: Store) => Promise<unknown>;
-  /** Asserts that the write took effect. */
-  readonly check: (s: Store) => Promise<void>;
-}
-
 /** What a root re-wrap writes in the tests. */
 const REWRAPPED: WrappedKey = { rootVersion: "root-v9", blob: blob("rewrapped under v9") };
 
@@ -576,26 +563,24 @@ const WRITE_CASES: readonly WriteCase[] = [
 
 export function runStoreContract(name: string, open: () => Promise<OpenedStore>): void {
   /** Opens a fresh store, runs the test body, and always cleans up. */
-  const test =
-    (body: (h: Harness, t: TestContext) => Promise<void>): ((t: TestContext) => Promise<void>) =>
-    async (t) => {
-      const opened = await open();
-      const h: Harness = {
-        store: opened.store,
-        injectFailures: opened.injectFailures,
-        reopen:
-          opened.reopen === undefined
-            ? undefined
-            : async () => {
-                h.store = await (opened.reopen as () => Promise<Store>)();
-              },
-      };
-      try {
-        await body(h, t);
-      } finally {
-        await opened.cleanup();
-      }
+  const test: ContractTest = (body) => async (t) => {
+    const opened = await open();
+    const h: ContractHarness = {
+      store: opened.store,
+      injectFailures: opened.injectFailures,
+      reopen:
+        opened.reopen === undefined
+          ? undefined
+          : async () => {
+              h.store = await (opened.reopen as () => Promise<Store>)();
+            },
     };
+    try {
+      await body(h, t);
+    } finally {
+      await opened.cleanup();
+    }
+  };
 
   describe(`${name} store contract`, () => {
     describe("keys", () => {
@@ -2027,27 +2012,7 @@ export function runStoreContract(name: string, open: () => Promise<OpenedStore>)
       for (const c of WRITE_CASES) {
         it(
           `${c.method} that fails by injection throws, leaves the store exactly as before, and the next ${c.method} succeeds`,
-          test(async (h) => {
-            await seed(h.store);
-            const before = await snapshot(h.store);
-            h.injectFailures(1);
-            await assert.rejects(c.act(h.store), (e: unknown) => {
-              assert.ok(e instanceof Error);
-              assert.ok(!(e instanceof RevisionConflict) && !(e instanceof DuplicateEntry), `unexpected ${String(e)}`);
-              return true;
-            });
-            assert.deepEqual(await snapshot(h.store), before);
-            if (h.reopen !== undefined) {
-              await h.reopen();
-              assert.deepEqual(await snapshot(h.store), before, "nothing of the failed write reached the disk");
-            }
-            await c.act(h.store);
-            await c.check(h.store);
-            if (h.reopen !== undefined) {
-              await h.reopen();
-              await c.check(h.store);
-            }
-          }),
+          test(injectedWriteFailure(c, seed, snapshot)),
         );
       }
 

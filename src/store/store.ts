@@ -230,3 +230,13 @@ export function parseRetirablePosition(after: string): { readonly keyId: string;
   const i = after.lastIndexOf("/");
   return i < 0 ? { keyId: after, grantId: "" } : { keyId: after.slice(0, i), grantId: after.slice(i + 1) };
 }
+
+/**
+ * A page of `rows`, which hold the first `limit` items and, when more follow, at least one more:
+ * `next` is then the position (`pos`) of the last item returned.
+ */
+export function pageOf<T>(rows: readonly T[], limit: number, pos: (t: T) => string): Page<T> {
+  const items = rows.slice(0, limit);
+  const last = items[items.length - 1];
+  return rows.length > limit && last !== undefined ? { items, next: pos(last) } : { items };
+}

@@ -1,23 +1,10 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { keyRecordFixture } from "../domain/key-record-fixture.js";
 import { InjectedWriteFailure, MemoryStore } from "./memory-store.js";
 import { isWriteMethod, timedStore } from "./timed-store.js";
 
-const KEY = {
-  keyId: "00000000-0000-4000-8000-000000000001",
-  accountId: "111111111111",
-  region: "us-east-1",
-  createdAt: 1,
-  description: "",
-  keyUsage: "ENCRYPT_DECRYPT",
-  keySpec: "SYMMETRIC_DEFAULT",
-  origin: "AWS_KMS",
-  keyState: "Enabled",
-  policy: "{}",
-  tags: [],
-  rotation: { enabled: false, periodDays: 365, onDemandCount: 0 },
-  revision: 0,
-} as const;
+const KEY = keyRecordFixture({ keyId: "00000000-0000-4000-8000-000000000001", accountId: "111111111111", createdAt: 1 });
 
 describe("timedStore", () => {
   it("classifies store methods as writes by name", () => {

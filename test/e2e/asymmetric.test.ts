@@ -10,7 +10,6 @@ import {
   RotateKeyOnDemandCommand,
   SignCommand,
   type EncryptionAlgorithmSpec,
-  type KMSClient,
   type KeyMetadata,
   type KeySpec,
   type KeyUsageType,
@@ -18,8 +17,8 @@ import {
 } from "@aws-sdk/client-kms";
 import assert from "node:assert/strict";
 import { createPublicKey } from "node:crypto";
-import { after, before, describe, test } from "node:test";
-import { expectError, startTrent, type Harness } from "../support/harness.js";
+import { describe, test } from "node:test";
+import { expectError, setup, useTrent } from "../support/harness.js";
 
 /**
  * Every key spec Trent creates, with the algorithm lists AWS returns for it (written out here,
@@ -75,24 +74,20 @@ const CASES: readonly { spec: KeySpec; usage: KeyUsageType; lists: Lists; legacy
 
 const LIST_NAMES = ["EncryptionAlgorithms", "SigningAlgorithms", "MacAlgorithms", "KeyAgreementAlgorithms"] as const;
 
-let h: Harness;
-let kms: KMSClient;
+const h = useTrent();
 /** KeyMetadata from CreateKey, by "SPEC/USAGE". */
 const created = new Map<string, KeyMetadata>();
 
-before(async () => {
-  h = await startTrent();
-  kms = h.client();
+setup(async () => {
   // Created in parallel: node generates RSA keys on its thread pool.
   await Promise.all(
     CASES.map(async ({ spec, usage }) => {
-      const r = await kms.send(new CreateKeyCommand({ KeySpec: spec, KeyUsage: usage, Description: `${spec} ${usage}` }));
+      const r = await h.kms.send(new CreateKeyCommand({ KeySpec: spec, KeyUsage: usage, Description: `${spec} ${usage}` }));
       assert.ok(r.KeyMetadata);
       created.set(`${spec}/${usage}`, r.KeyMetadata);
     }),
   );
 });
-after(async () => h.stop());
 
 function keyOf(spec: string, usage: string): KeyMetadata {
   const md = created.get(`${spec}/${usage}`);
@@ -104,7 +99,7 @@ describe("CreateKey and DescribeKey for every key spec and usage", () => {
   for (const { spec, usage, lists, legacy } of CASES) {
     test(`${spec} ${usage}: CreateKey and DescribeKey return AWS's metadata and algorithm lists`, async () => {
       const fromCreate = keyOf(spec, usage);
-      const md = (await kms.send(new DescribeKeyCommand({ KeyId: fromCreate.KeyId }))).KeyMetadata;
+      const md = (await h.kms.send(new DescribeKeyCommand({ KeyId: fromCreate.KeyId }))).KeyMetadata;
       assert.ok(md);
       for (const m of [fromCreate, md]) {
         assert.equal(m.KeySpec, spec);
@@ -132,14 +127,14 @@ describe("CreateKey and DescribeKey for every key spec and usage", () => {
       ["SM2", "GENERATE_VERIFY_MAC"],
     ];
     for (const [KeySpec, KeyUsage] of bad) {
-      const err = await expectError(kms.send(new CreateKeyCommand({ KeySpec, KeyUsage })), "ValidationException");
+      const err = await expectError(h.kms.send(new CreateKeyCommand({ KeySpec, KeyUsage })), "ValidationException");
       assert.equal(err.message, `KeyUsage ${KeyUsage} is not compatible with KeySpec ${KeySpec}`);
     }
   });
 
   test("ML-KEM key specs, which need Encapsulate/Decapsulate, are UnsupportedOperationException", async () => {
     await expectError(
-      kms.send(new CreateKeyCommand({ KeySpec: "ML_KEM_768", KeyUsage: "ENCAPSULATE_DECAPSULATE" })),
+      h.kms.send(new CreateKeyCommand({ KeySpec: "ML_KEM_768", KeyUsage: "ENCAPSULATE_DECAPSULATE" })),
       "UnsupportedOperationException",
     );
   });
@@ -150,7 +145,7 @@ describe("GetPublicKey", () => {
     if (spec.startsWith("HMAC_")) continue;
     test(`${spec} ${usage}: returns a DER SPKI public key with the key's spec, usage and algorithm lists`, async () => {
       const md = keyOf(spec, usage);
-      const r = await kms.send(new GetPublicKeyCommand({ KeyId: md.KeyId }));
+      const r = await h.kms.send(new GetPublicKeyCommand({ KeyId: md.KeyId }));
       assert.equal(r.KeyId, md.Arn);
       assert.equal(r.KeySpec, spec);
       assert.equal(r.KeyUsage, usage);
@@ -164,45 +159,45 @@ describe("GetPublicKey", () => {
         assert.equal(key.asymmetricKeyType, node);
       }
       // The same public key every time (asymmetric material never rotates).
-      const again = await kms.send(new GetPublicKeyCommand({ KeyId: md.Arn }));
+      const again = await h.kms.send(new GetPublicKeyCommand({ KeyId: md.Arn }));
       assert.deepEqual(Buffer.from(again.PublicKey ?? []), Buffer.from(r.PublicKey));
     });
   }
 
   test("RSA public keys have the modulus the key spec names", async () => {
     for (const [spec, bits] of [["RSA_2048", 2048], ["RSA_3072", 3072], ["RSA_4096", 4096]] as const) {
-      const r = await kms.send(new GetPublicKeyCommand({ KeyId: keyOf(spec, "SIGN_VERIFY").KeyId }));
+      const r = await h.kms.send(new GetPublicKeyCommand({ KeyId: keyOf(spec, "SIGN_VERIFY").KeyId }));
       const key = createPublicKey({ key: Buffer.from(r.PublicKey ?? []), format: "der", type: "spki" });
       assert.equal(key.asymmetricKeyDetails?.modulusLength, bits, spec);
     }
   });
 
   test("a symmetric encryption key has no public key: UnsupportedOperationException", async () => {
-    const sym = (await kms.send(new CreateKeyCommand({}))).KeyMetadata;
-    const err = await expectError(kms.send(new GetPublicKeyCommand({ KeyId: sym?.KeyId })), "UnsupportedOperationException");
+    const sym = (await h.kms.send(new CreateKeyCommand({}))).KeyMetadata;
+    const err = await expectError(h.kms.send(new GetPublicKeyCommand({ KeyId: sym?.KeyId })), "UnsupportedOperationException");
     assert.ok(!/[A-Za-z0-9+/]{40}/.test(err.message), "the message carries no key material");
   });
 
   test("an HMAC key has no public key: UnsupportedOperationException", async () => {
-    await expectError(kms.send(new GetPublicKeyCommand({ KeyId: keyOf("HMAC_256", "GENERATE_VERIFY_MAC").KeyId })), "UnsupportedOperationException");
+    await expectError(h.kms.send(new GetPublicKeyCommand({ KeyId: keyOf("HMAC_256", "GENERATE_VERIFY_MAC").KeyId })), "UnsupportedOperationException");
   });
 });
 
 describe("key state and usage of asymmetric keys", () => {
   test("a disabled asymmetric key does not sign: DisabledException", async () => {
-    const md = (await kms.send(new CreateKeyCommand({ KeySpec: "ECC_NIST_P256", KeyUsage: "SIGN_VERIFY" }))).KeyMetadata;
+    const md = (await h.kms.send(new CreateKeyCommand({ KeySpec: "ECC_NIST_P256", KeyUsage: "SIGN_VERIFY" }))).KeyMetadata;
     const input = { KeyId: md?.KeyId, Message: Buffer.from("m"), SigningAlgorithm: "ECDSA_SHA_256" as const };
-    await kms.send(new SignCommand(input));
-    await kms.send(new DisableKeyCommand({ KeyId: md?.KeyId }));
-    const err = await expectError(kms.send(new SignCommand(input)), "DisabledException");
+    await h.kms.send(new SignCommand(input));
+    await h.kms.send(new DisableKeyCommand({ KeyId: md?.KeyId }));
+    const err = await expectError(h.kms.send(new SignCommand(input)), "DisabledException");
     assert.equal(err.message, `${md?.Arn} is disabled.`);
-    await expectError(kms.send(new GetPublicKeyCommand({ KeyId: md?.KeyId })), "DisabledException");
+    await expectError(h.kms.send(new GetPublicKeyCommand({ KeyId: md?.KeyId })), "DisabledException");
   });
 
   test("Sign with an ENCRYPT_DECRYPT key is InvalidKeyUsageException in AWS's words", async () => {
     const md = keyOf("RSA_2048", "ENCRYPT_DECRYPT");
     const err = await expectError(
-      kms.send(new SignCommand({ KeyId: md.KeyId, Message: Buffer.from("m"), SigningAlgorithm: "RSASSA_PSS_SHA_256" })),
+      h.kms.send(new SignCommand({ KeyId: md.KeyId, Message: Buffer.from("m"), SigningAlgorithm: "RSASSA_PSS_SHA_256" })),
       "InvalidKeyUsageException",
     );
     assert.equal(err.message, `${md.Arn} key usage is ENCRYPT_DECRYPT which is not valid for Sign.`);
@@ -211,11 +206,11 @@ describe("key state and usage of asymmetric keys", () => {
   test("rotation operations on asymmetric and HMAC keys are UnsupportedOperationException", async () => {
     for (const [spec, usage] of [["RSA_2048", "SIGN_VERIFY"], ["ECC_NIST_P256", "KEY_AGREEMENT"], ["HMAC_256", "GENERATE_VERIFY_MAC"]] as const) {
       const KeyId = keyOf(spec, usage).KeyId;
-      await expectError(kms.send(new EnableKeyRotationCommand({ KeyId })), "UnsupportedOperationException");
-      await expectError(kms.send(new DisableKeyRotationCommand({ KeyId })), "UnsupportedOperationException");
-      await expectError(kms.send(new GetKeyRotationStatusCommand({ KeyId })), "UnsupportedOperationException");
-      await expectError(kms.send(new RotateKeyOnDemandCommand({ KeyId })), "UnsupportedOperationException");
-      await expectError(kms.send(new ListKeyRotationsCommand({ KeyId })), "UnsupportedOperationException");
+      await expectError(h.kms.send(new EnableKeyRotationCommand({ KeyId })), "UnsupportedOperationException");
+      await expectError(h.kms.send(new DisableKeyRotationCommand({ KeyId })), "UnsupportedOperationException");
+      await expectError(h.kms.send(new GetKeyRotationStatusCommand({ KeyId })), "UnsupportedOperationException");
+      await expectError(h.kms.send(new RotateKeyOnDemandCommand({ KeyId })), "UnsupportedOperationException");
+      await expectError(h.kms.send(new ListKeyRotationsCommand({ KeyId })), "UnsupportedOperationException");
     }
   });
 });

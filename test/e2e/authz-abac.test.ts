@@ -7,8 +7,9 @@ import {
   UntagResourceCommand,
   UpdateAliasCommand,
 } from "@aws-sdk/client-kms";
-import { after, before, describe as suite } from "node:test";
-import { aliasArnOf, denied, keyArnOf, policy, rootStatement, startWorld, table, userArn, type Principal, type World } from "../support/authz.js";
+import { describe as suite } from "node:test";
+import { aliasArnOf, denied, policy, rootStatement, table, userArn, useWorld } from "../support/authz.js";
+import { setup } from "../support/harness.js";
 import { ciphertext, decrypt, describe, encrypt } from "../support/kms-calls.js";
 
 /**
@@ -17,21 +18,11 @@ import { ciphertext, decrypt, describe, encrypt } from "../support/kms-calls.js"
  * only), aws:ResourceTag (the key's tags; identity policies only), aws:RequestTag / aws:TagKeys.
  */
 
-let w: World;
-const p: Record<string, Principal> = {};
-const k: Record<string, string> = {};
+const w = useWorld();
+const { p, k, key, arn, who } = w;
 let blob: Uint8Array = new Uint8Array();
 
-const key = (name: string): string => k[name] ?? "";
-const arn = (name: string) => (): string => keyArnOf(key(name));
-const who = (name: string): Principal => {
-  const x = p[name];
-  if (x === undefined) throw new Error(`no principal ${name}`);
-  return x;
-};
-
-before(async () => {
-  w = await startWorld();
+setup(async () => {
   p["ra1"] = await w.user("ra1");
   p["rs1"] = await w.user("rs1", {
     p: policy({ Effect: "Allow", Action: ["kms:Encrypt", "kms:DescribeKey"], Resource: "*", Condition: { "ForAnyValue:StringLike": { "kms:ResourceAliases": "alias/finance-*" } } }),
@@ -71,7 +62,6 @@ before(async () => {
   }
   blob = await ciphertext(w.rootA, key("fin"));
 });
-after(async () => w.stop());
 
 suite("kms:RequestAlias in the key policy", () => {
   table([

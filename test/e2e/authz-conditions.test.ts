@@ -6,20 +6,19 @@ import {
   SignCommand,
 } from "@aws-sdk/client-kms";
 import { createHash } from "node:crypto";
-import { after, before, describe as suite } from "node:test";
+import { describe as suite } from "node:test";
 import {
   ACCOUNT_B,
   denied,
   keyArnOf,
   policy,
   rootStatement,
-  startWorld,
   table,
   userArn,
-  type Principal,
+  useWorld,
   type Statement,
-  type World,
 } from "../support/authz.js";
+import { setup } from "../support/harness.js";
 import { ciphertext, decrypt, encrypt, PLAINTEXT } from "../support/kms-calls.js";
 
 /**
@@ -31,18 +30,10 @@ import { ciphertext, decrypt, encrypt, PLAINTEXT } from "../support/kms-calls.js
  * kms:MacAlgorithm, kms:DataKeyPairSpec.
  */
 
-let w: World;
-const p: Record<string, Principal> = {};
-const k: Record<string, string> = {};
+const w = useWorld();
+const { p, k, key, arn, who } = w;
 const blob: Record<string, Uint8Array> = {};
 
-const key = (name: string): string => k[name] ?? "";
-const arn = (name: string) => (): string => keyArnOf(key(name));
-const who = (name: string): Principal => {
-  const x = p[name];
-  if (x === undefined) throw new Error(`no principal ${name}`);
-  return x;
-};
 const allow = (user: string, action: string | string[], condition?: Record<string, unknown>): Statement => ({
   Sid: `${user}`.replace(/[^A-Za-z0-9]/g, ""),
   Effect: "Allow",
@@ -53,8 +44,7 @@ const allow = (user: string, action: string | string[], condition?: Record<strin
 });
 const USERS = ["ec1", "ec2", "ec3", "ec5", "ec6", "cu1", "ip1", "ip2", "t1", "t2", "alg1", "alg2", "sg1", "mac1", "pair1"];
 
-before(async () => {
-  w = await startWorld();
+setup(async () => {
   for (const u of USERS) p[u] = await w.user(u);
   p["bq"] = await w.user("bq", { all: policy({ Effect: "Allow", Action: "kms:*", Resource: "*" }) }, ACCOUNT_B);
   p["pk"] = await w.user("pk", {
@@ -102,7 +92,6 @@ before(async () => {
   blob["billing"] = await ciphertext(who("ec1"), key("ec"), { app: "billing" });
   blob["plain"] = await ciphertext(who("ec5"), key("ec"), { app: "x" });
 });
-after(async () => w.stop());
 
 const noResource = (user: string, action: string, keyName = "ec") => denied(userArn(user), action, arn(keyName), "no-resource");
 

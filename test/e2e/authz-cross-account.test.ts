@@ -10,7 +10,7 @@ import {
   ScheduleKeyDeletionCommand,
   TagResourceCommand,
 } from "@aws-sdk/client-kms";
-import { after, before, describe as suite } from "node:test";
+import { describe as suite } from "node:test";
 import {
   ACCOUNT_B,
   denied,
@@ -18,12 +18,11 @@ import {
   policy,
   ROOT_B,
   rootStatement,
-  startWorld,
   table,
   userArn,
-  type Principal,
-  type World,
+  useWorld,
 } from "../support/authz.js";
+import { setup } from "../support/harness.js";
 import { ciphertext, dataKey, decrypt, describe, encrypt, reEncrypt } from "../support/kms-calls.js";
 
 /**
@@ -33,27 +32,18 @@ import { ciphertext, dataKey, decrypt, describe, encrypt, reEncrypt } from "../s
  * "Cross-account use: Yes" can be allowed at all.
  */
 
-let w: World;
-const p: Record<string, Principal> = {};
-const k: Record<string, string> = {};
+const w = useWorld();
+const { p, k, key, arn, who } = w;
 let blob: Uint8Array = new Uint8Array();
 let grantId = "";
 
-const key = (name: string): string => k[name] ?? "";
 const arnOf = (name: string): string => keyArnOf(key(name));
-const arn = (name: string) => (): string => arnOf(name);
-const who = (name: string): Principal => {
-  const x = p[name];
-  if (x === undefined) throw new Error(`no principal ${name}`);
-  return x;
-};
 const BX = userArn("bx", ACCOUNT_B);
 const BY = userArn("by", ACCOUNT_B);
 const BZ = userArn("bz", ACCOUNT_B);
 const ALLOW_B = { Sid: "Allow account B", Effect: "Allow", Principal: { AWS: ROOT_B }, Action: "kms:*", Resource: "*" };
 
-before(async () => {
-  w = await startWorld();
+setup(async () => {
   p["bx"] = await w.user("bx", { useA: policy({ Effect: "Allow", Action: "kms:*", Resource: "arn:aws:kms:*:111122223333:key/*" }) }, ACCOUNT_B);
   p["by"] = await w.user("by", {}, ACCOUNT_B);
   p["bz"] = await w.user("bz", { decryptOnly: policy({ Effect: "Allow", Action: "kms:Decrypt", Resource: "*" }) }, ACCOUNT_B);
@@ -67,7 +57,6 @@ before(async () => {
   k["bKey"] = await w.createKey({}, p["rootB"]);
   blob = await ciphertext(w.rootA, key("shared"));
 });
-after(async () => w.stop());
 
 suite("account B uses account A's key: key policy allows B, B's IAM allows the user", () => {
   table([

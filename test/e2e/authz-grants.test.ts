@@ -8,7 +8,7 @@ import {
   type CreateGrantCommandInput,
 } from "@aws-sdk/client-kms";
 import assert from "node:assert/strict";
-import { after, before, describe as suite } from "node:test";
+import { describe as suite } from "node:test";
 import {
   ACCOUNT_B,
   consoleKeyPolicy,
@@ -17,12 +17,12 @@ import {
   policy,
   roleArn,
   ROOT_B,
-  startWorld,
   table,
   userArn,
+  useWorld,
   type Principal,
-  type World,
 } from "../support/authz.js";
+import { setup } from "../support/harness.js";
 import { ciphertext, dataKey, decrypt, describe, encrypt, PLAINTEXT } from "../support/kms-calls.js";
 
 /**
@@ -32,19 +32,14 @@ import { ciphertext, dataKey, decrypt, describe, encrypt, PLAINTEXT } from "../s
  * revoke; grants made from a grant stay within it; DryRun.
  */
 
-let w: World;
-const p: Record<string, Principal> = {};
+const w = useWorld();
+const { p, who } = w;
 let KG = "";
 let blob: Uint8Array = new Uint8Array();
 let blobFin: Uint8Array = new Uint8Array();
 const g: Record<string, { id: string; token: string }> = {};
 
 const arn = (): string => keyArnOf(KG);
-const who = (name: string): Principal => {
-  const x = p[name];
-  if (x === undefined) throw new Error(`no principal ${name}`);
-  return x;
-};
 const grant = (name: string): { id: string; token: string } => g[name] ?? { id: "", token: "" };
 
 async function make(name: string, input: Omit<CreateGrantCommandInput, "KeyId">, by: Principal = w.rootA): Promise<void> {
@@ -52,8 +47,7 @@ async function make(name: string, input: Omit<CreateGrantCommandInput, "KeyId">,
   g[name] = { id: r.GrantId ?? "", token: r.GrantToken ?? "" };
 }
 
-before(async () => {
-  w = await startWorld();
+setup(async () => {
   for (const u of ["gl", "gl2", "gl3", "gl4", "gr", "gx", "alice", "bob"]) p[u] = await w.user(u);
   p["gi"] = await w.user("gi", { retire: policy({ Effect: "Allow", Action: "kms:RetireGrant", Resource: "*" }) });
   p["role"] = await w.role("GrantRole");
@@ -70,7 +64,6 @@ before(async () => {
   blob = await ciphertext(w.rootA, KG);
   blobFin = await ciphertext(w.rootA, KG, { dept: "fin" });
 });
-after(async () => w.stop());
 
 const createBy = (name: string, input: Omit<CreateGrantCommandInput, "KeyId">, extra: Partial<CreateGrantCommandInput> = {}) => () =>
   who(name).client.send(new CreateGrantCommand({ KeyId: KG, ...input, ...extra }));

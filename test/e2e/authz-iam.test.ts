@@ -9,8 +9,9 @@ import {
   PutKeyPolicyCommand,
   TagResourceCommand,
 } from "@aws-sdk/client-kms";
-import { after, before, describe as suite } from "node:test";
-import { denied, keyArnOf, policy, roleArn, rootStatement, startWorld, table, userArn, type Principal, type World } from "../support/authz.js";
+import { describe as suite } from "node:test";
+import { denied, keyArnOf, policy, roleArn, rootStatement, table, userArn, useWorld } from "../support/authz.js";
+import { setup } from "../support/harness.js";
 import { ciphertext, dataKey, decrypt, describe, encrypt } from "../support/kms-calls.js";
 
 /**
@@ -19,21 +20,11 @@ import { ciphertext, dataKey, decrypt, describe, encrypt } from "../support/kms-
  * (CreateKey, ListKeys, GenerateRandom...) are decided by IAM alone.
  */
 
-let w: World;
-const p: Record<string, Principal> = {};
-const k: Record<string, string> = {};
+const w = useWorld();
+const { p, k, key, arn, who } = w;
 let blob: Uint8Array = new Uint8Array();
 
-const key = (name: string): string => k[name] ?? "";
-const arn = (name: string) => (): string => keyArnOf(key(name));
-const who = (name: string): Principal => {
-  const x = p[name];
-  if (x === undefined) throw new Error(`no principal ${name}`);
-  return x;
-};
-
-before(async () => {
-  w = await startWorld();
+setup(async () => {
   k["main"] = await w.createKey({ Description: "default key policy" });
   k["other"] = await w.createKey({ Description: "another key, default key policy" });
   const mainArn = keyArnOf(key("main"));
@@ -75,7 +66,6 @@ before(async () => {
   k["rootOnly"] = await w.createKey({ Policy: policy(rootStatement(), { Effect: "Deny", Principal: { AWS: userArn("power") }, Action: "kms:PutKeyPolicy", Resource: "*" }) });
   blob = await ciphertext(w.rootA, key("main"));
 });
-after(async () => w.stop());
 
 suite("identity policies through the default key policy", () => {
   table([

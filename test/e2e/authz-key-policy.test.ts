@@ -19,7 +19,7 @@ import {
   UntagResourceCommand,
   UpdateKeyDescriptionCommand,
 } from "@aws-sdk/client-kms";
-import { after, before, describe as suite } from "node:test";
+import { describe as suite } from "node:test";
 import {
   ACCOUNT_B,
   ALLOW_ALL_KMS,
@@ -29,12 +29,12 @@ import {
   policy,
   ROOT_A,
   rootStatement,
-  startWorld,
   table,
   userArn,
+  useWorld,
   type Principal,
-  type World,
 } from "../support/authz.js";
+import { setup } from "../support/harness.js";
 import { ciphertext, dataKey, decrypt, describe, encrypt, PLAINTEXT, reEncrypt } from "../support/kms-calls.js";
 
 /**
@@ -43,19 +43,18 @@ import { ciphertext, dataKey, decrypt, describe, encrypt, PLAINTEXT, reEncrypt }
  * lockout safety check of CreateKey and PutKeyPolicy, and DryRun.
  */
 
-let w: World;
+const w = useWorld();
+const { k } = w;
 let alice: Principal; // key administrator
 let bob: Principal; // key user
 let carol: Principal; // neither, no IAM policy
 let dave: Principal; // no key policy statement, an IAM policy allowing kms:*
 let eve: Principal; // a user of account B
-const k: Record<string, string> = {};
 const blob: Record<string, Uint8Array> = {};
 const LOCKOUT = "The new key policy will not allow you to update the key policy in the future.";
 const INVALID_PRINCIPALS = "Policy contains a statement with one or more invalid principals.";
 
-before(async () => {
-  w = await startWorld();
+setup(async () => {
   alice = await w.user("alice");
   bob = await w.user("bob");
   carol = await w.user("carol");
@@ -81,7 +80,6 @@ before(async () => {
   blob["deny"] = await ciphertext(w.rootA, k["deny"] ?? "");
   blob["noRoot"] = await ciphertext(bob, k["noRoot"] ?? "");
 });
-after(async () => w.stop());
 
 const key = (name: string): string => k[name] ?? "";
 /** A key's ARN, once the set-up has created the key. */

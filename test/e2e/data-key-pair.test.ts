@@ -7,13 +7,12 @@ import {
   type DataKeyPairSpec,
   type GenerateDataKeyPairResponse,
   type GenerateDataKeyPairWithoutPlaintextResponse,
-  type KMSClient,
 } from "@aws-sdk/client-kms";
 import { ml_kem1024, ml_kem512, ml_kem768 } from "@noble/post-quantum/ml-kem.js";
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
-import { TempDir, openssl, pem } from "../../src/crypto/asymmetric/test-support/openssl.js";
-import { expectError, startTrent, type Harness } from "../support/harness.js";
+import { describe, test } from "node:test";
+import { expectError, setup, useTrent } from "../support/harness.js";
+import { openssl, pem, useTempDir } from "../support/openssl.js";
 
 /**
  * GenerateDataKeyPair(WithoutPlaintext) for every DataKeyPairSpec, through the SDK.
@@ -34,39 +33,31 @@ const ML_KEM = { ML_KEM_512: ml_kem512, ML_KEM_768: ml_kem768, ML_KEM_1024: ml_k
 const CONTEXT = { purpose: "data-key-pair-test" };
 const MESSAGE = Buffer.from("signed with a data key pair");
 
-let h: Harness;
-let kms: KMSClient;
-let dir: TempDir;
+const h = useTrent();
+const dir = useTempDir();
 let kmsKey: { keyId: string; arn: string; materialId: string };
 const withPlaintext = new Map<string, GenerateDataKeyPairResponse>();
 const withoutPlaintext = new Map<string, GenerateDataKeyPairWithoutPlaintextResponse>();
 
-before(async () => {
-  h = await startTrent();
-  kms = h.client();
-  dir = await TempDir.create();
+setup(async () => {
   await dir.write("msg.bin", MESSAGE);
-  const md = (await kms.send(new CreateKeyCommand({}))).KeyMetadata;
-  const described = (await kms.send(new DescribeKeyCommand({ KeyId: md?.KeyId }))).KeyMetadata;
+  const md = (await h.kms.send(new CreateKeyCommand({}))).KeyMetadata;
+  const described = (await h.kms.send(new DescribeKeyCommand({ KeyId: md?.KeyId }))).KeyMetadata;
   kmsKey = { keyId: md?.KeyId ?? "", arn: md?.Arn ?? "", materialId: described?.CurrentKeyMaterialId ?? "" };
   // In parallel: RSA key pairs are generated on node's thread pool.
   await Promise.all(
     SPECS.map(async (KeyPairSpec) => {
-      withPlaintext.set(KeyPairSpec, await kms.send(new GenerateDataKeyPairCommand({ KeyId: kmsKey.keyId, KeyPairSpec, EncryptionContext: CONTEXT })));
+      withPlaintext.set(KeyPairSpec, await h.kms.send(new GenerateDataKeyPairCommand({ KeyId: kmsKey.keyId, KeyPairSpec, EncryptionContext: CONTEXT })));
       withoutPlaintext.set(
         KeyPairSpec,
-        await kms.send(new GenerateDataKeyPairWithoutPlaintextCommand({ KeyId: kmsKey.arn, KeyPairSpec, EncryptionContext: CONTEXT })),
+        await h.kms.send(new GenerateDataKeyPairWithoutPlaintextCommand({ KeyId: kmsKey.arn, KeyPairSpec, EncryptionContext: CONTEXT })),
       );
     }),
   );
 });
-after(async () => {
-  await dir.remove();
-  await h.stop();
-});
 
 async function decryptPrivateKey(blob: Uint8Array | undefined): Promise<Buffer> {
-  const r = await kms.send(new DecryptCommand({ CiphertextBlob: blob, EncryptionContext: CONTEXT }));
+  const r = await h.kms.send(new DecryptCommand({ CiphertextBlob: blob, EncryptionContext: CONTEXT }));
   assert.equal(r.KeyId, kmsKey.arn);
   return Buffer.from(r.Plaintext ?? []);
 }
@@ -123,7 +114,7 @@ describe("GenerateDataKeyPair", () => {
       // PrivateKeyCiphertextBlob is an ordinary ciphertext of the KMS key: Decrypt with the same
       // encryption context returns the private key; without it, nothing.
       assert.deepEqual(await decryptPrivateKey(r.PrivateKeyCiphertextBlob), privateKey);
-      await expectError(kms.send(new DecryptCommand({ CiphertextBlob: r.PrivateKeyCiphertextBlob })), "InvalidCiphertextException");
+      await expectError(h.kms.send(new DecryptCommand({ CiphertextBlob: r.PrivateKeyCiphertextBlob })), "InvalidCiphertextException");
       if (spec.startsWith("ML_KEM_")) mlKemPairMatches(spec as keyof typeof ML_KEM, privateKey, publicKey);
       else await opensslSignsAndVerifies(`with-${spec}`, spec, privateKey, publicKey);
     });
@@ -153,20 +144,20 @@ describe("GenerateDataKeyPairWithoutPlaintext", () => {
 
 describe("data key pair errors", () => {
   test("an asymmetric or HMAC KMS key is InvalidKeyUsageException", async () => {
-    const rsa = (await kms.send(new CreateKeyCommand({ KeySpec: "RSA_2048", KeyUsage: "ENCRYPT_DECRYPT" }))).KeyMetadata;
-    await expectError(kms.send(new GenerateDataKeyPairCommand({ KeyId: rsa?.KeyId, KeyPairSpec: "ECC_NIST_P256" })), "InvalidKeyUsageException");
+    const rsa = (await h.kms.send(new CreateKeyCommand({ KeySpec: "RSA_2048", KeyUsage: "ENCRYPT_DECRYPT" }))).KeyMetadata;
+    await expectError(h.kms.send(new GenerateDataKeyPairCommand({ KeyId: rsa?.KeyId, KeyPairSpec: "ECC_NIST_P256" })), "InvalidKeyUsageException");
     await expectError(
-      kms.send(new GenerateDataKeyPairWithoutPlaintextCommand({ KeyId: rsa?.KeyId, KeyPairSpec: "ECC_NIST_P256" })),
+      h.kms.send(new GenerateDataKeyPairWithoutPlaintextCommand({ KeyId: rsa?.KeyId, KeyPairSpec: "ECC_NIST_P256" })),
       "InvalidKeyUsageException",
     );
-    const hmac = (await kms.send(new CreateKeyCommand({ KeySpec: "HMAC_256", KeyUsage: "GENERATE_VERIFY_MAC" }))).KeyMetadata;
-    const err = await expectError(kms.send(new GenerateDataKeyPairCommand({ KeyId: hmac?.KeyId, KeyPairSpec: "ECC_NIST_P256" })), "InvalidKeyUsageException");
+    const hmac = (await h.kms.send(new CreateKeyCommand({ KeySpec: "HMAC_256", KeyUsage: "GENERATE_VERIFY_MAC" }))).KeyMetadata;
+    const err = await expectError(h.kms.send(new GenerateDataKeyPairCommand({ KeyId: hmac?.KeyId, KeyPairSpec: "ECC_NIST_P256" })), "InvalidKeyUsageException");
     assert.equal(err.message, `${hmac?.Arn} key usage is GENERATE_VERIFY_MAC which is not valid for GenerateDataKeyPair.`);
   });
 
   test("Recipient is UnsupportedOperationException and DryRun is DryRunOperationException", async () => {
     await expectError(
-      kms.send(
+      h.kms.send(
         new GenerateDataKeyPairCommand({
           KeyId: kmsKey.keyId,
           KeyPairSpec: "ECC_NIST_P256",
@@ -176,7 +167,7 @@ describe("data key pair errors", () => {
       "UnsupportedOperationException",
     );
     await expectError(
-      kms.send(new GenerateDataKeyPairCommand({ KeyId: kmsKey.keyId, KeyPairSpec: "ECC_NIST_P256", DryRun: true })),
+      h.kms.send(new GenerateDataKeyPairCommand({ KeyId: kmsKey.keyId, KeyPairSpec: "ECC_NIST_P256", DryRun: true })),
       "DryRunOperationException",
     );
   });

@@ -18,8 +18,9 @@ import {
 } from "@aws-sdk/client-kms";
 import assert from "node:assert/strict";
 import { generateKeyPairSync } from "node:crypto";
-import { after, before, describe } from "node:test";
-import { denied, keyArnOf, startWorld, table, userArn, type Case, type Principal, type World } from "../support/authz.js";
+import { describe } from "node:test";
+import { denied, keyArnOf, table, userArn, useWorld, type Case, type Principal } from "../support/authz.js";
+import { setup } from "../support/harness.js";
 import { ciphertext, PLAINTEXT } from "../support/kms-calls.js";
 
 /**
@@ -27,19 +28,17 @@ import { ciphertext, PLAINTEXT } from "../support/kms-calls.js";
  * DryRunOperationException and nothing happens; when a check fails, the real error.
  */
 
-let w: World;
+const w = useWorld();
+const { k, key } = w;
 let nobody: Principal;
-const k: Record<string, string> = {};
 let blob: Uint8Array = new Uint8Array();
 let signature: Uint8Array = new Uint8Array();
 let mac: Uint8Array = new Uint8Array();
 let grantId = "";
 const peer = generateKeyPairSync("ec", { namedCurve: "P-256" }).publicKey.export({ type: "spki", format: "der" });
-const key = (name: string): string => k[name] ?? "";
 const DRY = { error: "DryRunOperationException", message: "The request would have succeeded, but the DryRun option is set." } as const;
 
-before(async () => {
-  w = await startWorld();
+setup(async () => {
   nobody = await w.user("nobody");
   k["sym"] = await w.createKey({});
   k["sign"] = await w.createKey({ KeySpec: "ECC_NIST_P256", KeyUsage: "SIGN_VERIFY" });
@@ -50,7 +49,6 @@ before(async () => {
   mac = (await w.rootA.client.send(new GenerateMacCommand({ KeyId: key("hmac"), MacAlgorithm: "HMAC_SHA_256", Message: PLAINTEXT }))).Mac ?? new Uint8Array();
   grantId = (await w.rootA.client.send(new CreateGrantCommand({ KeyId: key("sym"), GranteePrincipal: userArn("nobody"), Operations: ["Decrypt"] }))).GrantId ?? "";
 });
-after(async () => w.stop());
 
 const root = (): Principal["client"] => w.rootA.client;
 const arn = (name: string) => (): string => keyArnOf(key(name));

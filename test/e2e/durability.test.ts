@@ -18,17 +18,17 @@ import {
   UpdateAliasCommand,
   type AliasListEntry,
 } from "@aws-sdk/client-kms";
-import { SignatureV4 } from "@smithy/signature-v4";
-import type { SourceData } from "@smithy/types";
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
-import { createHash, createHmac, randomBytes, type Hash, type Hmac } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { rmSync, statSync } from "node:fs";
 import { request as httpRequest, type ClientRequest, type IncomingMessage } from "node:http";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { after, describe, test } from "node:test";
 import { DEV_ACCOUNT, REGION, expectError, tempDir } from "../support/harness.js";
+import { allPages } from "../support/paging.js";
+import { signedHeaders } from "../support/signed-request.js";
 
 // Trent runs here as a separate process (the `trent serve` command line), so that it can be
 // killed with SIGKILL at any moment, as a crash or an OOM kill would, and restarted on the same
@@ -177,15 +177,7 @@ async function decryptsTo(kms: KMSClient, blob: Uint8Array, plaintext: Buffer, e
 }
 
 async function allAliases(kms: KMSClient): Promise<AliasListEntry[]> {
-  const out: AliasListEntry[] = [];
-  let marker: string | undefined;
-  for (let page = 0; page < 50; page++) {
-    const r = await kms.send(new ListAliasesCommand({ Limit: 100, ...(marker ? { Marker: marker } : {}) }));
-    out.push(...(r.Aliases ?? []));
-    if (r.Truncated !== true || r.NextMarker === undefined) return out;
-    marker = r.NextMarker;
-  }
-  throw new Error("ListAliases did not finish within 50 pages");
+  return (await allPages("ListAliases", 50, (marker) => kms.send(new ListAliasesCommand({ Limit: 100, ...marker })), (r) => r.Aliases)).items;
 }
 
 const POLICY = JSON.stringify({
@@ -357,32 +349,6 @@ describe("durability across kill -9", () => {
 // is sent only after SIGTERM has been handled.
 // ---------------------------------------------------------------------------------------------
 
-function toBuffer(data: SourceData): Buffer {
-  if (typeof data === "string") return Buffer.from(data, "utf8");
-  if (ArrayBuffer.isView(data)) return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-  return Buffer.from(data);
-}
-
-class Sha256 {
-  readonly #h: Hash | Hmac;
-  constructor(secret?: SourceData) {
-    this.#h = secret === undefined ? createHash("sha256") : createHmac("sha256", toBuffer(secret));
-  }
-  update(data: SourceData): void {
-    this.#h.update(toBuffer(data));
-  }
-  digest(): Promise<Uint8Array> {
-    return Promise.resolve(new Uint8Array(this.#h.digest()));
-  }
-}
-
-const signer = new SignatureV4({
-  service: "kms",
-  region: REGION,
-  credentials: { accessKeyId: "test", secretAccessKey: "test" },
-  sha256: Sha256,
-});
-
 interface HeldRequest {
   /** Sends the rest of the body; resolves with status and parsed JSON body. */
   finish(): Promise<{ status: number; body: Record<string, unknown> }>;
@@ -393,13 +359,7 @@ async function holdRequest(endpoint: string, operation: string, payload: Record<
   const url = new URL(endpoint);
   const port = Number(url.port);
   const body = Buffer.from(JSON.stringify(payload), "utf8");
-  const signed = await signer.sign({
-    method: "POST",
-    protocol: "http:",
-    hostname: url.hostname,
-    port,
-    path: "/",
-    query: {},
+  const signed = await signedHeaders(url, {
     headers: {
       host: `${url.hostname}:${port}`,
       "content-type": "application/x-amz-json-1.1",
@@ -408,7 +368,7 @@ async function holdRequest(endpoint: string, operation: string, payload: Record<
     },
     body,
   });
-  const headers: Record<string, string> = { ...signed.headers, expect: "100-continue" };
+  const headers: Record<string, string> = { ...signed, expect: "100-continue" };
   let req: ClientRequest | undefined;
   const response = new Promise<IncomingMessage>((resolve, reject) => {
     req = httpRequest({ host: url.hostname, port, method: "POST", path: "/", headers, agent: false, timeout: 30_000 }, resolve);

@@ -3,13 +3,12 @@ import {
   DeriveSharedSecretCommand,
   DisableKeyCommand,
   GetPublicKeyCommand,
-  type KMSClient,
   type KeySpec,
 } from "@aws-sdk/client-kms";
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
-import { TempDir, openssl, pem } from "../../src/crypto/asymmetric/test-support/openssl.js";
-import { expectError, startTrent, type Harness } from "../support/harness.js";
+import { describe, test } from "node:test";
+import { expectError, setup, useTrent } from "../support/harness.js";
+import { createKeysWithPublicPem, openssl, useTempDir, type KeyWithPublicPem } from "../support/openssl.js";
 
 /**
  * DeriveSharedSecret through the SDK. AWS returns the raw ECDH shared secret (the x-coordinate),
@@ -22,31 +21,13 @@ const CURVES: readonly { spec: KeySpec; openssl: string; bytes: number }[] = [
   { spec: "ECC_NIST_P521", openssl: "P-521", bytes: 66 },
 ];
 
-let h: Harness;
-let kms: KMSClient;
-let dir: TempDir;
-const keys = new Map<string, { keyId: string; arn: string; spki: Buffer; pubPem: string }>();
+const h = useTrent();
+const dir = useTempDir();
+let key: (spec: string) => KeyWithPublicPem;
 
-before(async () => {
-  h = await startTrent();
-  kms = h.client();
-  dir = await TempDir.create();
-  for (const spec of [...CURVES.map((c) => c.spec), "SM2" as const]) {
-    const md = (await kms.send(new CreateKeyCommand({ KeySpec: spec, KeyUsage: "KEY_AGREEMENT" }))).KeyMetadata;
-    const spki = Buffer.from((await kms.send(new GetPublicKeyCommand({ KeyId: md?.KeyId }))).PublicKey ?? []);
-    keys.set(spec, { keyId: md?.KeyId ?? "", arn: md?.Arn ?? "", spki, pubPem: await dir.write(`${spec}.pub.pem`, pem("PUBLIC KEY", spki)) });
-  }
+setup(async () => {
+  key = await createKeysWithPublicPem(h.kms, dir, [...CURVES.map((c) => c.spec), "SM2"], "KEY_AGREEMENT");
 });
-after(async () => {
-  await dir.remove();
-  await h.stop();
-});
-
-function key(spec: string): { keyId: string; arn: string; spki: Buffer; pubPem: string } {
-  const k = keys.get(spec);
-  if (k === undefined) throw new Error(`no ${spec} key`);
-  return k;
-}
 
 /** A peer key pair made by openssl: private key PEM path and public key DER. */
 async function opensslPeer(name: string, curve: string): Promise<{ priv: string; spki: Buffer }> {
@@ -59,7 +40,7 @@ async function opensslPeer(name: string, curve: string): Promise<{ priv: string;
 }
 
 async function derive(spec: string, peer: Uint8Array): Promise<Buffer> {
-  const r = await kms.send(new DeriveSharedSecretCommand({ KeyId: key(spec).keyId, KeyAgreementAlgorithm: "ECDH", PublicKey: peer }));
+  const r = await h.kms.send(new DeriveSharedSecretCommand({ KeyId: key(spec).keyId, KeyAgreementAlgorithm: "ECDH", PublicKey: peer }));
   assert.equal(r.KeyId, key(spec).arn);
   assert.equal(r.KeyAgreementAlgorithm, "ECDH");
   assert.equal(r.KeyOrigin, "AWS_KMS");
@@ -82,10 +63,10 @@ describe("DeriveSharedSecret", () => {
 
   test("two KMS keys derive the same secret from each other's public keys (P-256 and SM2)", async () => {
     for (const spec of ["ECC_NIST_P256", "SM2"] as const) {
-      const other = (await kms.send(new CreateKeyCommand({ KeySpec: spec, KeyUsage: "KEY_AGREEMENT" }))).KeyMetadata;
-      const otherSpki = (await kms.send(new GetPublicKeyCommand({ KeyId: other?.KeyId }))).PublicKey;
+      const other = (await h.kms.send(new CreateKeyCommand({ KeySpec: spec, KeyUsage: "KEY_AGREEMENT" }))).KeyMetadata;
+      const otherSpki = (await h.kms.send(new GetPublicKeyCommand({ KeyId: other?.KeyId }))).PublicKey;
       const ab = await derive(spec, otherSpki ?? new Uint8Array());
-      const ba = await kms.send(new DeriveSharedSecretCommand({ KeyId: other?.KeyId, KeyAgreementAlgorithm: "ECDH", PublicKey: key(spec).spki }));
+      const ba = await h.kms.send(new DeriveSharedSecretCommand({ KeyId: other?.KeyId, KeyAgreementAlgorithm: "ECDH", PublicKey: key(spec).spki }));
       assert.deepEqual(Buffer.from(ba.SharedSecret ?? []), ab, spec);
       assert.equal(ab.length, 32);
     }
@@ -108,15 +89,15 @@ describe("DeriveSharedSecret errors", () => {
   });
 
   test("a SIGN_VERIFY key is InvalidKeyUsageException in AWS's words", async () => {
-    const md = (await kms.send(new CreateKeyCommand({ KeySpec: "ECC_NIST_P256", KeyUsage: "SIGN_VERIFY" }))).KeyMetadata;
+    const md = (await h.kms.send(new CreateKeyCommand({ KeySpec: "ECC_NIST_P256", KeyUsage: "SIGN_VERIFY" }))).KeyMetadata;
     const err = await expectError(
-      kms.send(new DeriveSharedSecretCommand({ KeyId: md?.KeyId, KeyAgreementAlgorithm: "ECDH", PublicKey: key("ECC_NIST_P256").spki })),
+      h.kms.send(new DeriveSharedSecretCommand({ KeyId: md?.KeyId, KeyAgreementAlgorithm: "ECDH", PublicKey: key("ECC_NIST_P256").spki })),
       "InvalidKeyUsageException",
     );
     assert.equal(err.message, `${md?.Arn} key usage is SIGN_VERIFY which is not valid for DeriveSharedSecret.`);
-    const sym = (await kms.send(new CreateKeyCommand({}))).KeyMetadata;
+    const sym = (await h.kms.send(new CreateKeyCommand({}))).KeyMetadata;
     await expectError(
-      kms.send(new DeriveSharedSecretCommand({ KeyId: sym?.KeyId, KeyAgreementAlgorithm: "ECDH", PublicKey: key("ECC_NIST_P256").spki })),
+      h.kms.send(new DeriveSharedSecretCommand({ KeyId: sym?.KeyId, KeyAgreementAlgorithm: "ECDH", PublicKey: key("ECC_NIST_P256").spki })),
       "InvalidKeyUsageException",
     );
   });
@@ -124,14 +105,14 @@ describe("DeriveSharedSecret errors", () => {
   test("Recipient is UnsupportedOperationException; DryRun is DryRunOperationException; a disabled key is DisabledException", async () => {
     const base = { KeyId: key("ECC_NIST_P384").keyId, KeyAgreementAlgorithm: "ECDH" as const, PublicKey: key("ECC_NIST_P384").spki };
     await expectError(
-      kms.send(new DeriveSharedSecretCommand({ ...base, Recipient: { KeyEncryptionAlgorithm: "RSAES_OAEP_SHA_256", AttestationDocument: Buffer.from("doc") } })),
+      h.kms.send(new DeriveSharedSecretCommand({ ...base, Recipient: { KeyEncryptionAlgorithm: "RSAES_OAEP_SHA_256", AttestationDocument: Buffer.from("doc") } })),
       "UnsupportedOperationException",
     );
-    await expectError(kms.send(new DeriveSharedSecretCommand({ ...base, DryRun: true })), "DryRunOperationException");
-    const md = (await kms.send(new CreateKeyCommand({ KeySpec: "ECC_NIST_P521", KeyUsage: "KEY_AGREEMENT" }))).KeyMetadata;
-    await kms.send(new DisableKeyCommand({ KeyId: md?.KeyId }));
+    await expectError(h.kms.send(new DeriveSharedSecretCommand({ ...base, DryRun: true })), "DryRunOperationException");
+    const md = (await h.kms.send(new CreateKeyCommand({ KeySpec: "ECC_NIST_P521", KeyUsage: "KEY_AGREEMENT" }))).KeyMetadata;
+    await h.kms.send(new DisableKeyCommand({ KeyId: md?.KeyId }));
     await expectError(
-      kms.send(new DeriveSharedSecretCommand({ KeyId: md?.KeyId, KeyAgreementAlgorithm: "ECDH", PublicKey: key("ECC_NIST_P521").spki })),
+      h.kms.send(new DeriveSharedSecretCommand({ KeyId: md?.KeyId, KeyAgreementAlgorithm: "ECDH", PublicKey: key("ECC_NIST_P521").spki })),
       "DisabledException",
     );
   });

@@ -1,22 +1,19 @@
 import { CreateAliasCommand, CreateKeyCommand, KMS } from "@aws-sdk/client-kms";
 import { CommitmentPolicy, KmsKeyringNode, buildClient, getClient } from "@aws-crypto/client-node";
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
-import { REGION, startTrent, type Harness } from "../support/harness.js";
+import { describe, test } from "node:test";
+import { REGION, setup, useTrent } from "../support/harness.js";
 
 // The AWS Encryption SDK (a client nobody here wrote) uses Trent through its KMS keyring:
 // GenerateDataKey to encrypt, Decrypt to decrypt, with the encryption context it manages.
-let h: Harness;
+const h = useTrent();
 let keyArn = "";
 
-before(async () => {
-  h = await startTrent();
-  const kms = h.client();
-  const key = await kms.send(new CreateKeyCommand({ Description: "envelope" }));
+setup(async () => {
+  const key = await h.kms.send(new CreateKeyCommand({ Description: "envelope" }));
   keyArn = key.KeyMetadata?.Arn ?? "";
-  await kms.send(new CreateAliasCommand({ AliasName: "alias/envelope", TargetKeyId: key.KeyMetadata?.KeyId }));
+  await h.kms.send(new CreateAliasCommand({ AliasName: "alias/envelope", TargetKeyId: key.KeyMetadata?.KeyId }));
 });
-after(async () => h.stop());
 
 function keyring(generatorKeyId: string): KmsKeyringNode {
   // The Encryption SDK declares its own (older) KMS client type; ours is the newer one it accepts at run time.

@@ -3,22 +3,21 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { after, before, describe, test } from "node:test";
-import { consoleKeyPolicy, keyArnOf, policy, rootStatement, startWorld, userArn, type Principal, type World } from "../support/authz.js";
-import { expectError } from "../support/harness.js";
+import { describe, test } from "node:test";
+import { consoleKeyPolicy, keyArnOf, policy, rootStatement, userArn, useWorld, type Principal } from "../support/authz.js";
+import { expectError, setup } from "../support/harness.js";
 
 /** `trent explain` (CLI over a data directory or a running server), POST /_trent/explain, denial logs. */
 
 const MAIN = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..", "src", "cli", "main.js");
 const lines: Record<string, unknown>[] = [];
-let w: World;
+const w = useWorld({ log: (l) => lines.push(l) });
 let alice: Principal;
 let K = "";
 let KC = "";
 let grantId = "";
 
-before(async () => {
-  w = await startWorld({ log: (l) => lines.push(l) });
+setup(async () => {
   alice = await w.user("alice");
   await w.user("bob");
   await w.user("gina");
@@ -28,7 +27,6 @@ before(async () => {
   });
   grantId = (await w.rootA.client.send(new CreateGrantCommand({ KeyId: K, GranteePrincipal: userArn("gina"), Operations: ["Decrypt"] }))).GrantId ?? "";
 });
-after(async () => w.stop());
 
 /** Runs the CLI as a child process (asynchronously: the server it may call lives in this process). */
 function trent(...args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {

@@ -13,22 +13,20 @@ import {
   type GrantOperation,
 } from "@aws-sdk/client-kms";
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
-import { ACCOUNT_A, ACCOUNT_B, ROOT_A, startWorld, userArn, type Principal, type World } from "../support/authz.js";
-import { expectError } from "../support/harness.js";
+import { before, describe, test } from "node:test";
+import { ACCOUNT_A, ACCOUNT_B, ROOT_A, userArn, useWorld, type Principal } from "../support/authz.js";
+import { expectError, setup } from "../support/harness.js";
 
 /** Every grant operation end to end: shapes, idempotency, validation, paging, errors. */
 
-let w: World;
+const w = useWorld();
+const { k, key } = w;
 let kms: Principal["client"];
-const k: Record<string, string> = {};
-const key = (name: string): string => k[name] ?? "";
 const arnOf = (name: string): string => `arn:aws:kms:us-east-1:${ACCOUNT_A}:key/${key(name)}`;
 const ALICE = userArn("alice");
 const BOB = userArn("bob");
 
-before(async () => {
-  w = await startWorld();
+setup(async () => {
   kms = w.rootA.client;
   await w.user("alice");
   await w.user("bob");
@@ -42,7 +40,6 @@ before(async () => {
   k["paged"] = await w.createKey({});
   k["states"] = await w.createKey({});
 });
-after(async () => w.stop());
 
 function create(name: string, input: Omit<CreateGrantCommandInput, "KeyId">): Promise<CreateGrantCommandOutput> {
   return kms.send(new CreateGrantCommand({ KeyId: key(name), ...input } as CreateGrantCommandInput));

@@ -1,5 +1,4 @@
 import {
-  CreateKeyCommand,
   DecryptCommand,
   DescribeKeyCommand,
   EncryptCommand,
@@ -7,53 +6,26 @@ import {
   ImportKeyMaterialCommand,
   ListKeyRotationsCommand,
   ScheduleKeyDeletionCommand,
-  KMSClient,
 } from "@aws-sdk/client-kms";
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import { queryAuditLog } from "../../src/audit/index.js";
-import { REGION, expectError, startTrent, type Harness } from "../support/harness.js";
+import { useTrentOnClock } from "../support/clock.js";
+import { createKeyId, expectError } from "../support/harness.js";
 import { importMaterial, wrapMaterial } from "../support/key-import.js";
 
-// The service clock is injected (real time plus an offset the test moves), as in
-// scheduled-deletion.test.ts: the client signs with the same offset so SigV4 accepts its requests.
+// The service clock is injected (test/support/clock.ts, as in scheduled-deletion.test.ts): the
+// client signs with the same offset so SigV4 accepts its requests.
 
 const DAY = 86_400_000;
-let offset = 0;
-const now = (): number => Date.now() + offset;
-let h: Harness;
-let client: KMSClient | undefined;
-const events: Record<string, unknown>[] = [];
-
-function kms(): KMSClient {
-  if (client !== undefined) return client;
-  const c = new KMSClient({
-    endpoint: h.endpoint,
-    region: REGION,
-    maxAttempts: 1,
-    credentials: { accessKeyId: "test", secretAccessKey: "test" },
-    systemClockOffset: offset,
-  });
-  c.middlewareStack.add(
-    (next) => async (args) => {
-      c.config.systemClockOffset = offset;
-      return next(args);
-    },
-    { step: "initialize", name: "serviceClockOffset" },
-  );
-  client = c;
-  return c;
-}
-
-function setClock(at: number): void {
-  offset = at - Date.now();
-}
+const { h, clock, events, kms } = useTrentOnClock();
+const now = clock.now;
 
 async function externalKey(): Promise<string> {
-  return (await kms().send(new CreateKeyCommand({ Origin: "EXTERNAL" }))).KeyMetadata?.KeyId ?? "";
+  return createKeyId(kms(), { Origin: "EXTERNAL" });
 }
 
 async function keyState(keyId: string) {
@@ -71,14 +43,6 @@ async function expiryEvents(count: number): Promise<Record<string, unknown>[]> {
     await sleep(100);
   }
 }
-
-before(async () => {
-  h = await startTrent({ now, log: (line) => void events.push(line) }, { TRENT_SWEEP_INTERVAL_MS: "2147483647" });
-});
-after(async () => {
-  client?.destroy();
-  await h.stop();
-});
 
 describe("import tokens expire after 24 hours", () => {
   test("a token used just before ParametersValidTo imports; the same kind of token just after it is ExpiredImportTokenException", async () => {
@@ -100,11 +64,11 @@ describe("import tokens expire after 24 hours", () => {
           ExpirationModel: "KEY_MATERIAL_DOES_NOT_EXPIRE",
         }),
       );
-    setClock(validTo - 60_000);
+    clock.set(validTo - 60_000);
     await send(keyA, a);
     assert.equal((await keyState(keyA))?.KeyState, "Enabled");
     // b was issued a little after a (RSA key generation takes a while on a busy machine): go past b's own date.
-    setClock((b.ParametersValidTo?.getTime() ?? 0) + 1_000);
+    clock.set((b.ParametersValidTo?.getTime() ?? 0) + 1_000);
     await expectError(send(keyB, b), "ExpiredImportTokenException");
     assert.equal((await keyState(keyB))?.KeyState, "PendingImport");
     // A forged token is InvalidImportTokenException even once its claimed validity has passed.
@@ -128,11 +92,11 @@ describe("imported key material expires at its ValidTo", () => {
     assert.equal(before?.ExpirationModel, "KEY_MATERIAL_EXPIRES");
     assert.ok(Math.abs((before?.ValidTo?.getTime() ?? 0) - validTo) < 1000);
 
-    setClock(validTo - 60_000);
+    clock.set(validTo - 60_000);
     assert.equal(await h.trent.scheduler.runOnce(), 0);
     assert.equal((await keyState(keyId))?.KeyState, "Enabled");
 
-    setClock(validTo + 1_000);
+    clock.set(validTo + 1_000);
     assert.equal(await h.trent.scheduler.runOnce(), 1);
     assert.equal(await h.trent.scheduler.runOnce(), 0, "expiry happens once");
     const after = await keyState(keyId);
@@ -157,7 +121,7 @@ describe("imported key material expires at its ValidTo", () => {
     await importMaterial(kms(), keyId, randomBytes(32));
     const validTo = now() + DAY;
     await importMaterial(kms(), keyId, randomBytes(32), { importType: "NEW_KEY_MATERIAL", validTo: new Date(validTo) });
-    setClock(validTo + 1_000);
+    clock.set(validTo + 1_000);
     assert.equal(await h.trent.scheduler.runOnce(), 1);
     assert.equal((await keyState(keyId))?.KeyState, "Enabled");
     const all = await kms().send(new ListKeyRotationsCommand({ KeyId: keyId, IncludeKeyMaterial: "ALL_KEY_MATERIAL" }));
@@ -169,7 +133,7 @@ describe("imported key material expires at its ValidTo", () => {
     const validTo = now() + DAY;
     await importMaterial(kms(), keyId, randomBytes(32), { validTo: new Date(validTo) });
     await kms().send(new ScheduleKeyDeletionCommand({ KeyId: keyId, PendingWindowInDays: 30 }));
-    setClock(validTo + 1_000);
+    clock.set(validTo + 1_000);
     assert.equal(await h.trent.scheduler.runOnce(), 1);
     const md = await keyState(keyId);
     assert.equal(md?.KeyState, "PendingDeletion");

@@ -1,5 +1,4 @@
 import {
-  CreateKeyCommand,
   DecryptCommand,
   DeleteImportedKeyMaterialCommand,
   DescribeKeyCommand,
@@ -8,12 +7,11 @@ import {
   ImportKeyMaterialCommand,
   SignCommand,
   type AlgorithmSpec,
-  type KMSClient,
 } from "@aws-sdk/client-kms";
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
-import { TempDir, openssl } from "../../src/crypto/asymmetric/test-support/openssl.js";
-import { startTrent, type Harness } from "../support/harness.js";
+import { describe, test } from "node:test";
+import { createKeyId, useTrent } from "../support/harness.js";
+import { openssl, useTempDir } from "../support/openssl.js";
 
 /**
  * AWS's documented OpenSSL procedure for importing key material ("Step 3: Encrypt the key
@@ -22,19 +20,8 @@ import { startTrent, type Harness } from "../support/harness.js";
  * command line, and the file bytes are imported as they are.
  */
 
-let h: Harness;
-let kms: KMSClient;
-let dir: TempDir;
-
-before(async () => {
-  h = await startTrent();
-  kms = h.client();
-  dir = await TempDir.create();
-});
-after(async () => {
-  await dir.remove();
-  await h.stop();
-});
+const h = useTrent();
+const dir = useTempDir();
 
 async function run(args: readonly string[]): Promise<Buffer> {
   const r = await openssl(args, dir.path);
@@ -46,7 +33,7 @@ const OAEP_SHA256 = ["-pkeyopt", "rsa_padding_mode:oaep", "-pkeyopt", "rsa_oaep_
 
 /** GetParametersForImport; the public key is written as wrapping.pem (DER → PEM by openssl). */
 async function parameters(keyId: string, algorithm: AlgorithmSpec): Promise<Uint8Array> {
-  const p = await kms.send(new GetParametersForImportCommand({ KeyId: keyId, WrappingAlgorithm: algorithm, WrappingKeySpec: "RSA_2048" }));
+  const p = await h.kms.send(new GetParametersForImportCommand({ KeyId: keyId, WrappingAlgorithm: algorithm, WrappingKeySpec: "RSA_2048" }));
   await dir.write("wrapping.der", p.PublicKey ?? new Uint8Array());
   await run(["pkey", "-pubin", "-inform", "DER", "-in", "wrapping.der", "-outform", "PEM", "-out", "wrapping.pem"]);
   return p.ImportToken ?? new Uint8Array();
@@ -73,7 +60,7 @@ async function wrapRsaAes(material: string): Promise<Buffer> {
 }
 
 async function importBytes(keyId: string, token: Uint8Array, encrypted: Uint8Array): Promise<string> {
-  const r = await kms.send(
+  const r = await h.kms.send(
     new ImportKeyMaterialCommand({ KeyId: keyId, ImportToken: token, EncryptedKeyMaterial: encrypted, ExpirationModel: "KEY_MATERIAL_DOES_NOT_EXPIRE" }),
   );
   return r.KeyMaterialId ?? "";
@@ -81,26 +68,26 @@ async function importBytes(keyId: string, token: Uint8Array, encrypted: Uint8Arr
 
 describe("importing key material wrapped by the openssl command line", () => {
   test("32 random bytes wrapped with pkeyutl RSA-OAEP SHA-256 import; after deletion the same bytes wrapped by RSA_AES_KEY_WRAP decrypt the old ciphertext", async () => {
-    const keyId = (await kms.send(new CreateKeyCommand({ Origin: "EXTERNAL" }))).KeyMetadata?.KeyId ?? "";
+    const keyId = await createKeyId(h.kms, { Origin: "EXTERNAL" });
     await run(["rand", "-out", "material.bin", "32"]);
 
     const first = await importBytes(keyId, await parameters(keyId, "RSAES_OAEP_SHA_256"), await wrapOaep("material.bin"));
-    const enc = await kms.send(new EncryptCommand({ KeyId: keyId, Plaintext: Buffer.from("openssl interop") }));
-    const dec = await kms.send(new DecryptCommand({ CiphertextBlob: enc.CiphertextBlob }));
+    const enc = await h.kms.send(new EncryptCommand({ KeyId: keyId, Plaintext: Buffer.from("openssl interop") }));
+    const dec = await h.kms.send(new DecryptCommand({ CiphertextBlob: enc.CiphertextBlob }));
     assert.equal(Buffer.from(dec.Plaintext ?? []).toString(), "openssl interop");
     assert.equal(dec.KeyMaterialId, first);
 
-    await kms.send(new DeleteImportedKeyMaterialCommand({ KeyId: keyId }));
-    assert.equal((await kms.send(new DescribeKeyCommand({ KeyId: keyId }))).KeyMetadata?.KeyState, "PendingImport");
+    await h.kms.send(new DeleteImportedKeyMaterialCommand({ KeyId: keyId }));
+    assert.equal((await h.kms.send(new DescribeKeyCommand({ KeyId: keyId }))).KeyMetadata?.KeyState, "PendingImport");
 
     const again = await importBytes(keyId, await parameters(keyId, "RSA_AES_KEY_WRAP_SHA_256"), await wrapRsaAes("material.bin"));
     assert.equal(again, first, "the same bytes are the same key material");
-    const back = await kms.send(new DecryptCommand({ CiphertextBlob: enc.CiphertextBlob }));
+    const back = await h.kms.send(new DecryptCommand({ CiphertextBlob: enc.CiphertextBlob }));
     assert.equal(Buffer.from(back.Plaintext ?? []).toString(), "openssl interop");
   });
 
   test("an RSA private key made by openssl, imported as PKCS#8 DER with RSA_AES_KEY_WRAP, signs what openssl verifies with the original public key", async () => {
-    const keyId = (await kms.send(new CreateKeyCommand({ Origin: "EXTERNAL", KeySpec: "RSA_2048", KeyUsage: "SIGN_VERIFY" }))).KeyMetadata?.KeyId ?? "";
+    const keyId = await createKeyId(h.kms, { Origin: "EXTERNAL", KeySpec: "RSA_2048", KeyUsage: "SIGN_VERIFY" });
     await run(["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", "private.pem"]);
     await run(["pkcs8", "-topk8", "-nocrypt", "-inform", "PEM", "-outform", "DER", "-in", "private.pem", "-out", "private.der"]);
     await run(["pkey", "-in", "private.pem", "-pubout", "-out", "public.pem"]);
@@ -108,10 +95,10 @@ describe("importing key material wrapped by the openssl command line", () => {
 
     const message = Buffer.from("signed by an imported key");
     await dir.write("message.txt", message);
-    const pkcs1 = await kms.send(new SignCommand({ KeyId: keyId, Message: message, SigningAlgorithm: "RSASSA_PKCS1_V1_5_SHA_256" }));
+    const pkcs1 = await h.kms.send(new SignCommand({ KeyId: keyId, Message: message, SigningAlgorithm: "RSASSA_PKCS1_V1_5_SHA_256" }));
     await dir.write("pkcs1.sig", pkcs1.Signature ?? new Uint8Array());
     await run(["dgst", "-sha256", "-verify", "public.pem", "-signature", "pkcs1.sig", "message.txt"]);
-    const pss = await kms.send(new SignCommand({ KeyId: keyId, Message: message, SigningAlgorithm: "RSASSA_PSS_SHA_256" }));
+    const pss = await h.kms.send(new SignCommand({ KeyId: keyId, Message: message, SigningAlgorithm: "RSASSA_PSS_SHA_256" }));
     await dir.write("pss.sig", pss.Signature ?? new Uint8Array());
     await run([
       "dgst", "-sha256", "-verify", "public.pem", "-sigopt", "rsa_padding_mode:pss", "-sigopt", "rsa_pss_saltlen:32",

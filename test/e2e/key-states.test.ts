@@ -43,15 +43,14 @@ import {
   VerifyMacCommand,
   type CreateKeyCommandInput,
   type GrantOperation,
-  type KMSClient,
 } from "@aws-sdk/client-kms";
 import assert from "node:assert/strict";
 import { generateKeyPairSync, randomBytes, randomUUID } from "node:crypto";
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import { KEY_STATES, KEY_STATE_TABLE, type KeyState, type StateOutcome } from "../../src/domain/key-state-table.js";
 import type { OperationName } from "../../src/generated/kms-types.js";
 import { NOT_IMPLEMENTED, OPERATIONS } from "../../src/ops/registry.js";
-import { DEV_ACCOUNT, expectError, startTrent, type Harness } from "../support/harness.js";
+import { DEV_ACCOUNT, createKeyId, expectError, setup, useTrent } from "../support/harness.js";
 import { importMaterial, wrapMaterial } from "../support/key-import.js";
 
 /**
@@ -118,34 +117,33 @@ interface Driver {
   readonly call: (f: Fixture) => Promise<unknown>;
 }
 
-let h: Harness;
-let kms: KMSClient;
+const h = useTrent();
 /** An enabled symmetric key, with a ciphertext, for ReEncrypt's other side and UpdateAlias's alias. */
 let helper: { keyId: string; ciphertext: Uint8Array };
 
 const implemented = (op: string): boolean => Object.hasOwn(OPERATIONS, op);
 
 const DRIVERS: Readonly<Record<string, Driver>> = {
-  CancelKeyDeletion: { kind: "symmetric", fresh: true, call: (f) => kms.send(new CancelKeyDeletionCommand({ KeyId: f.keyId })) },
+  CancelKeyDeletion: { kind: "symmetric", fresh: true, call: (f) => h.kms.send(new CancelKeyDeletionCommand({ KeyId: f.keyId })) },
   CreateAlias: {
     kind: "symmetric",
-    call: (f) => kms.send(new CreateAliasCommand({ AliasName: `alias/ks-new-${randomUUID()}`, TargetKeyId: f.keyId })),
+    call: (f) => h.kms.send(new CreateAliasCommand({ AliasName: `alias/ks-new-${randomUUID()}`, TargetKeyId: f.keyId })),
   },
   CreateGrant: {
     kind: "symmetric",
-    call: (f) => kms.send(new CreateGrantCommand({ KeyId: f.keyId, GranteePrincipal: ROOT, Operations: ["Decrypt"] })),
+    call: (f) => h.kms.send(new CreateGrantCommand({ KeyId: f.keyId, GranteePrincipal: ROOT, Operations: ["Decrypt"] })),
   },
-  Decrypt: { kind: "symmetric", call: (f) => kms.send(new DecryptCommand({ CiphertextBlob: f.ciphertext })) },
-  DeleteAlias: { kind: "symmetric", fresh: true, call: (f) => kms.send(new DeleteAliasCommand({ AliasName: f.alias })) },
+  Decrypt: { kind: "symmetric", call: (f) => h.kms.send(new DecryptCommand({ CiphertextBlob: f.ciphertext })) },
+  DeleteAlias: { kind: "symmetric", fresh: true, call: (f) => h.kms.send(new DeleteAliasCommand({ AliasName: f.alias })) },
   DeleteImportedKeyMaterial: {
     kind: "symmetric",
     fresh: true,
-    call: (f) => kms.send(new DeleteImportedKeyMaterialCommand({ KeyId: f.keyId })),
+    call: (f) => h.kms.send(new DeleteImportedKeyMaterialCommand({ KeyId: f.keyId })),
   },
   DeriveSharedSecret: {
     kind: "agreement",
     call: (f) =>
-      kms.send(
+      h.kms.send(
         new DeriveSharedSecretCommand({
           KeyId: f.keyId,
           KeyAgreementAlgorithm: "ECDH",
@@ -153,42 +151,42 @@ const DRIVERS: Readonly<Record<string, Driver>> = {
         }),
       ),
   },
-  DescribeKey: { kind: "symmetric", call: (f) => kms.send(new DescribeKeyCommand({ KeyId: f.keyId })) },
-  DisableKey: { kind: "symmetric", fresh: true, call: (f) => kms.send(new DisableKeyCommand({ KeyId: f.keyId })) },
-  DisableKeyRotation: { kind: "symmetric", call: (f) => kms.send(new DisableKeyRotationCommand({ KeyId: f.keyId })) },
-  EnableKey: { kind: "symmetric", fresh: true, call: (f) => kms.send(new EnableKeyCommand({ KeyId: f.keyId })) },
-  EnableKeyRotation: { kind: "symmetric", call: (f) => kms.send(new EnableKeyRotationCommand({ KeyId: f.keyId })) },
-  Encrypt: { kind: "symmetric", call: (f) => kms.send(new EncryptCommand({ KeyId: f.keyId, Plaintext: MESSAGE })) },
-  GenerateDataKey: { kind: "symmetric", call: (f) => kms.send(new GenerateDataKeyCommand({ KeyId: f.keyId, KeySpec: "AES_256" })) },
+  DescribeKey: { kind: "symmetric", call: (f) => h.kms.send(new DescribeKeyCommand({ KeyId: f.keyId })) },
+  DisableKey: { kind: "symmetric", fresh: true, call: (f) => h.kms.send(new DisableKeyCommand({ KeyId: f.keyId })) },
+  DisableKeyRotation: { kind: "symmetric", call: (f) => h.kms.send(new DisableKeyRotationCommand({ KeyId: f.keyId })) },
+  EnableKey: { kind: "symmetric", fresh: true, call: (f) => h.kms.send(new EnableKeyCommand({ KeyId: f.keyId })) },
+  EnableKeyRotation: { kind: "symmetric", call: (f) => h.kms.send(new EnableKeyRotationCommand({ KeyId: f.keyId })) },
+  Encrypt: { kind: "symmetric", call: (f) => h.kms.send(new EncryptCommand({ KeyId: f.keyId, Plaintext: MESSAGE })) },
+  GenerateDataKey: { kind: "symmetric", call: (f) => h.kms.send(new GenerateDataKeyCommand({ KeyId: f.keyId, KeySpec: "AES_256" })) },
   GenerateDataKeyPair: {
     kind: "symmetric",
-    call: (f) => kms.send(new GenerateDataKeyPairCommand({ KeyId: f.keyId, KeyPairSpec: "ECC_NIST_P256" })),
+    call: (f) => h.kms.send(new GenerateDataKeyPairCommand({ KeyId: f.keyId, KeyPairSpec: "ECC_NIST_P256" })),
   },
   GenerateDataKeyPairWithoutPlaintext: {
     kind: "symmetric",
-    call: (f) => kms.send(new GenerateDataKeyPairWithoutPlaintextCommand({ KeyId: f.keyId, KeyPairSpec: "ECC_NIST_P256" })),
+    call: (f) => h.kms.send(new GenerateDataKeyPairWithoutPlaintextCommand({ KeyId: f.keyId, KeyPairSpec: "ECC_NIST_P256" })),
   },
   GenerateDataKeyWithoutPlaintext: {
     kind: "symmetric",
-    call: (f) => kms.send(new GenerateDataKeyWithoutPlaintextCommand({ KeyId: f.keyId, KeySpec: "AES_256" })),
+    call: (f) => h.kms.send(new GenerateDataKeyWithoutPlaintextCommand({ KeyId: f.keyId, KeySpec: "AES_256" })),
   },
   GenerateMac: {
     kind: "hmac",
-    call: (f) => kms.send(new GenerateMacCommand({ KeyId: f.keyId, MacAlgorithm: "HMAC_SHA_256", Message: MESSAGE })),
+    call: (f) => h.kms.send(new GenerateMacCommand({ KeyId: f.keyId, MacAlgorithm: "HMAC_SHA_256", Message: MESSAGE })),
   },
-  GetKeyPolicy: { kind: "symmetric", call: (f) => kms.send(new GetKeyPolicyCommand({ KeyId: f.keyId, PolicyName: "default" })) },
-  GetKeyRotationStatus: { kind: "symmetric", call: (f) => kms.send(new GetKeyRotationStatusCommand({ KeyId: f.keyId })) },
+  GetKeyPolicy: { kind: "symmetric", call: (f) => h.kms.send(new GetKeyPolicyCommand({ KeyId: f.keyId, PolicyName: "default" })) },
+  GetKeyRotationStatus: { kind: "symmetric", call: (f) => h.kms.send(new GetKeyRotationStatusCommand({ KeyId: f.keyId })) },
   GetParametersForImport: {
     kind: "symmetric",
     call: (f) =>
-      kms.send(new GetParametersForImportCommand({ KeyId: f.keyId, WrappingAlgorithm: "RSAES_OAEP_SHA_256", WrappingKeySpec: "RSA_2048" })),
+      h.kms.send(new GetParametersForImportCommand({ KeyId: f.keyId, WrappingAlgorithm: "RSAES_OAEP_SHA_256", WrappingKeySpec: "RSA_2048" })),
   },
-  GetPublicKey: { kind: "sign", call: (f) => kms.send(new GetPublicKeyCommand({ KeyId: f.keyId })) },
+  GetPublicKey: { kind: "sign", call: (f) => h.kms.send(new GetPublicKeyCommand({ KeyId: f.keyId })) },
   ImportKeyMaterial: {
     kind: "symmetric",
     fresh: true,
     call: (f) =>
-      kms.send(
+      h.kms.send(
         new ImportKeyMaterialCommand({
           KeyId: f.keyId,
           ImportToken: f.reimport?.token ?? randomBytes(64),
@@ -197,24 +195,24 @@ const DRIVERS: Readonly<Record<string, Driver>> = {
         }),
       ),
   },
-  ListAliases: { kind: "symmetric", call: (f) => kms.send(new ListAliasesCommand({ KeyId: f.keyId })) },
-  ListGrants: { kind: "symmetric", call: (f) => kms.send(new ListGrantsCommand({ KeyId: f.keyId })) },
-  ListKeyPolicies: { kind: "symmetric", call: (f) => kms.send(new ListKeyPoliciesCommand({ KeyId: f.keyId })) },
-  ListKeyRotations: { kind: "symmetric", call: (f) => kms.send(new ListKeyRotationsCommand({ KeyId: f.keyId })) },
-  ListResourceTags: { kind: "symmetric", call: (f) => kms.send(new ListResourceTagsCommand({ KeyId: f.keyId })) },
+  ListAliases: { kind: "symmetric", call: (f) => h.kms.send(new ListAliasesCommand({ KeyId: f.keyId })) },
+  ListGrants: { kind: "symmetric", call: (f) => h.kms.send(new ListGrantsCommand({ KeyId: f.keyId })) },
+  ListKeyPolicies: { kind: "symmetric", call: (f) => h.kms.send(new ListKeyPoliciesCommand({ KeyId: f.keyId })) },
+  ListKeyRotations: { kind: "symmetric", call: (f) => h.kms.send(new ListKeyRotationsCommand({ KeyId: f.keyId })) },
+  ListResourceTags: { kind: "symmetric", call: (f) => h.kms.send(new ListResourceTagsCommand({ KeyId: f.keyId })) },
   PutKeyPolicy: {
     kind: "symmetric",
     call: async (f) => {
-      const policy = (await kms.send(new GetKeyPolicyCommand({ KeyId: f.keyId, PolicyName: "default" }))).Policy;
-      return kms.send(new PutKeyPolicyCommand({ KeyId: f.keyId, PolicyName: "default", Policy: policy }));
+      const policy = (await h.kms.send(new GetKeyPolicyCommand({ KeyId: f.keyId, PolicyName: "default" }))).Policy;
+      return h.kms.send(new PutKeyPolicyCommand({ KeyId: f.keyId, PolicyName: "default", Policy: policy }));
     },
   },
   ReEncrypt: {
     kind: "symmetric",
     // The row applies to both sides: the key as the source, then as the destination.
     call: async (f) => {
-      const asSource = kms.send(new ReEncryptCommand({ CiphertextBlob: f.ciphertext, DestinationKeyId: helper.keyId }));
-      const asDestination = kms.send(new ReEncryptCommand({ CiphertextBlob: helper.ciphertext, DestinationKeyId: f.keyId }));
+      const asSource = h.kms.send(new ReEncryptCommand({ CiphertextBlob: f.ciphertext, DestinationKeyId: helper.keyId }));
+      const asDestination = h.kms.send(new ReEncryptCommand({ CiphertextBlob: helper.ciphertext, DestinationKeyId: f.keyId }));
       const [s, d] = await Promise.allSettled([asSource, asDestination]);
       const name = (r: PromiseSettledResult<unknown>) => (r.status === "fulfilled" ? "ok" : (r.reason as Error).name);
       assert.equal(name(s), name(d), "ReEncrypt gives the same outcome on both sides");
@@ -224,49 +222,49 @@ const DRIVERS: Readonly<Record<string, Driver>> = {
   RetireGrant: {
     kind: "symmetric",
     fresh: true,
-    call: (f) => kms.send(new RetireGrantCommand({ KeyId: f.keyId, GrantId: f.grantId })),
+    call: (f) => h.kms.send(new RetireGrantCommand({ KeyId: f.keyId, GrantId: f.grantId })),
   },
   RevokeGrant: {
     kind: "symmetric",
     fresh: true,
-    call: (f) => kms.send(new RevokeGrantCommand({ KeyId: f.keyId, GrantId: f.grantId })),
+    call: (f) => h.kms.send(new RevokeGrantCommand({ KeyId: f.keyId, GrantId: f.grantId })),
   },
-  RotateKeyOnDemand: { kind: "symmetric", fresh: true, call: (f) => kms.send(new RotateKeyOnDemandCommand({ KeyId: f.keyId })) },
+  RotateKeyOnDemand: { kind: "symmetric", fresh: true, call: (f) => h.kms.send(new RotateKeyOnDemandCommand({ KeyId: f.keyId })) },
   ScheduleKeyDeletion: {
     kind: "symmetric",
     fresh: true,
-    call: (f) => kms.send(new ScheduleKeyDeletionCommand({ KeyId: f.keyId, PendingWindowInDays: 7 })),
+    call: (f) => h.kms.send(new ScheduleKeyDeletionCommand({ KeyId: f.keyId, PendingWindowInDays: 7 })),
   },
   Sign: {
     kind: "sign",
-    call: (f) => kms.send(new SignCommand({ KeyId: f.keyId, Message: MESSAGE, SigningAlgorithm: "ECDSA_SHA_256" })),
+    call: (f) => h.kms.send(new SignCommand({ KeyId: f.keyId, Message: MESSAGE, SigningAlgorithm: "ECDSA_SHA_256" })),
   },
   TagResource: {
     kind: "symmetric",
-    call: (f) => kms.send(new TagResourceCommand({ KeyId: f.keyId, Tags: [{ TagKey: "table", TagValue: "yes" }] })),
+    call: (f) => h.kms.send(new TagResourceCommand({ KeyId: f.keyId, Tags: [{ TagKey: "table", TagValue: "yes" }] })),
   },
-  UntagResource: { kind: "symmetric", call: (f) => kms.send(new UntagResourceCommand({ KeyId: f.keyId, TagKeys: ["table"] })) },
+  UntagResource: { kind: "symmetric", call: (f) => h.kms.send(new UntagResourceCommand({ KeyId: f.keyId, TagKeys: ["table"] })) },
   UpdateAlias: {
     kind: "symmetric",
     // The row is about the new target: the alias points at an enabled key first.
     call: async (f) => {
       const alias = `alias/ks-move-${randomUUID()}`;
-      await kms.send(new CreateAliasCommand({ AliasName: alias, TargetKeyId: helper.keyId }));
-      return kms.send(new UpdateAliasCommand({ AliasName: alias, TargetKeyId: f.keyId }));
+      await h.kms.send(new CreateAliasCommand({ AliasName: alias, TargetKeyId: helper.keyId }));
+      return h.kms.send(new UpdateAliasCommand({ AliasName: alias, TargetKeyId: f.keyId }));
     },
   },
   UpdateKeyDescription: {
     kind: "symmetric",
-    call: (f) => kms.send(new UpdateKeyDescriptionCommand({ KeyId: f.keyId, Description: "from the key-state table" })),
+    call: (f) => h.kms.send(new UpdateKeyDescriptionCommand({ KeyId: f.keyId, Description: "from the key-state table" })),
   },
   Verify: {
     kind: "sign",
     call: (f) =>
-      kms.send(new VerifyCommand({ KeyId: f.keyId, Message: MESSAGE, Signature: f.signature, SigningAlgorithm: "ECDSA_SHA_256" })),
+      h.kms.send(new VerifyCommand({ KeyId: f.keyId, Message: MESSAGE, Signature: f.signature, SigningAlgorithm: "ECDSA_SHA_256" })),
   },
   VerifyMac: {
     kind: "hmac",
-    call: (f) => kms.send(new VerifyMacCommand({ KeyId: f.keyId, MacAlgorithm: "HMAC_SHA_256", Message: MESSAGE, Mac: f.mac })),
+    call: (f) => h.kms.send(new VerifyMacCommand({ KeyId: f.keyId, MacAlgorithm: "HMAC_SHA_256", Message: MESSAGE, Mac: f.mac })),
   },
 };
 
@@ -279,40 +277,40 @@ function materialFor(kind: Kind): Buffer {
 /** A key of `kind` and `origin` in `state`, with what the drivers need made while it was enabled. */
 async function makeKey(kind: Kind, origin: Origin, state: Reachable): Promise<Fixture> {
   assert.ok(origin === "EXTERNAL" || state !== "PendingImport", "generated keys never wait for an import");
-  const created = await kms.send(new CreateKeyCommand({ ...KIND_INPUT[kind], ...(origin === "EXTERNAL" ? { Origin: "EXTERNAL" } : {}) }));
+  const created = await h.kms.send(new CreateKeyCommand({ ...KIND_INPUT[kind], ...(origin === "EXTERNAL" ? { Origin: "EXTERNAL" } : {}) }));
   const keyId = created.KeyMetadata?.KeyId ?? "";
   let reimport: Fixture["reimport"];
   if (origin === "EXTERNAL") {
-    const p = await kms.send(new GetParametersForImportCommand({ KeyId: keyId, WrappingAlgorithm: "RSA_AES_KEY_WRAP_SHA_256", WrappingKeySpec: "RSA_2048" }));
+    const p = await h.kms.send(new GetParametersForImportCommand({ KeyId: keyId, WrappingAlgorithm: "RSA_AES_KEY_WRAP_SHA_256", WrappingKeySpec: "RSA_2048" }));
     const encrypted = wrapMaterial(p.PublicKey ?? new Uint8Array(), "RSA_AES_KEY_WRAP_SHA_256", materialFor(kind));
     const token = p.ImportToken ?? new Uint8Array();
-    await kms.send(new ImportKeyMaterialCommand({ KeyId: keyId, ImportToken: token, EncryptedKeyMaterial: encrypted, ExpirationModel: "KEY_MATERIAL_DOES_NOT_EXPIRE" }));
+    await h.kms.send(new ImportKeyMaterialCommand({ KeyId: keyId, ImportToken: token, EncryptedKeyMaterial: encrypted, ExpirationModel: "KEY_MATERIAL_DOES_NOT_EXPIRE" }));
     reimport = { token, encrypted };
     // A symmetric key with imported material rotates on demand to material imported as new.
-    if (kind === "symmetric") await importMaterial(kms, keyId, randomBytes(32), { importType: "NEW_KEY_MATERIAL" });
+    if (kind === "symmetric") await importMaterial(h.kms, keyId, randomBytes(32), { importType: "NEW_KEY_MATERIAL" });
   }
   const alias = `alias/ks-${randomUUID()}`;
-  await kms.send(new CreateAliasCommand({ AliasName: alias, TargetKeyId: keyId }));
+  await h.kms.send(new CreateAliasCommand({ AliasName: alias, TargetKeyId: keyId }));
   const f: { -readonly [K in keyof Fixture]: Fixture[K] } = { keyId, alias, ...(reimport !== undefined ? { reimport } : {}) };
   if (kind === "symmetric") {
-    f.ciphertext = (await kms.send(new EncryptCommand({ KeyId: keyId, Plaintext: MESSAGE }))).CiphertextBlob ?? new Uint8Array();
+    f.ciphertext = (await h.kms.send(new EncryptCommand({ KeyId: keyId, Plaintext: MESSAGE }))).CiphertextBlob ?? new Uint8Array();
   }
   if (kind === "sign") {
-    f.signature = (await kms.send(new SignCommand({ KeyId: keyId, Message: MESSAGE, SigningAlgorithm: "ECDSA_SHA_256" }))).Signature ?? new Uint8Array();
+    f.signature = (await h.kms.send(new SignCommand({ KeyId: keyId, Message: MESSAGE, SigningAlgorithm: "ECDSA_SHA_256" }))).Signature ?? new Uint8Array();
   }
   if (kind === "hmac") {
-    f.mac = (await kms.send(new GenerateMacCommand({ KeyId: keyId, MacAlgorithm: "HMAC_SHA_256", Message: MESSAGE }))).Mac ?? new Uint8Array();
+    f.mac = (await h.kms.send(new GenerateMacCommand({ KeyId: keyId, MacAlgorithm: "HMAC_SHA_256", Message: MESSAGE }))).Mac ?? new Uint8Array();
   }
   if (implemented("CreateGrant")) {
-    const grant = await kms.send(
+    const grant = await h.kms.send(
       new CreateGrantCommand({ KeyId: keyId, GranteePrincipal: ROOT, RetiringPrincipal: ROOT, Operations: [GRANT_OPERATION[kind]] }),
     );
     if (grant.GrantId !== undefined) f.grantId = grant.GrantId;
   }
-  if (state === "Disabled") await kms.send(new DisableKeyCommand({ KeyId: keyId }));
-  if (state === "PendingDeletion") await kms.send(new ScheduleKeyDeletionCommand({ KeyId: keyId, PendingWindowInDays: 30 }));
-  if (state === "PendingImport") await kms.send(new DeleteImportedKeyMaterialCommand({ KeyId: keyId }));
-  const actual = (await kms.send(new DescribeKeyCommand({ KeyId: keyId }))).KeyMetadata?.KeyState;
+  if (state === "Disabled") await h.kms.send(new DisableKeyCommand({ KeyId: keyId }));
+  if (state === "PendingDeletion") await h.kms.send(new ScheduleKeyDeletionCommand({ KeyId: keyId, PendingWindowInDays: 30 }));
+  if (state === "PendingImport") await h.kms.send(new DeleteImportedKeyMaterialCommand({ KeyId: keyId }));
+  const actual = (await h.kms.send(new DescribeKeyCommand({ KeyId: keyId }))).KeyMetadata?.KeyState;
   assert.equal(actual, state, "the key reached the state under test");
   return f;
 }
@@ -357,14 +355,11 @@ function skipReason(operation: string): string | undefined {
   return undefined;
 }
 
-before(async () => {
-  h = await startTrent();
-  kms = h.client();
-  const keyId = (await kms.send(new CreateKeyCommand({}))).KeyMetadata?.KeyId ?? "";
-  const ciphertext = (await kms.send(new EncryptCommand({ KeyId: keyId, Plaintext: MESSAGE }))).CiphertextBlob ?? new Uint8Array();
+setup(async () => {
+  const keyId = await createKeyId(h.kms);
+  const ciphertext = (await h.kms.send(new EncryptCommand({ KeyId: keyId, Plaintext: MESSAGE }))).CiphertextBlob ?? new Uint8Array();
   helper = { keyId, ciphertext };
 });
-after(async () => h.stop());
 
 /** "an Enabled key", "a Disabled key". */
 function aKey(state: string): string {

@@ -31,7 +31,7 @@ import { resolveConfig } from "../../src/service/config.js";
 import { Identities } from "../../src/service/identities.js";
 import type { KeyUsageReport } from "../../src/service/key-usage-report.js";
 import { Trent } from "../../src/service/trent.js";
-import { DEV_ACCOUNT, expectError, REGION, tempDir } from "../support/harness.js";
+import { DEV_ACCOUNT, createKeyId, expectError, REGION, tempDir } from "../support/harness.js";
 
 const MAIN = join(process.cwd(), "dist", "src", "cli", "main.js");
 const dataDir = tempDir("trent-usage-");
@@ -55,10 +55,6 @@ after(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-async function newKey(): Promise<string> {
-  return (await kms.send(new CreateKeyCommand({}))).KeyMetadata?.KeyId ?? "";
-}
-
 async function usageReport(keyId: string): Promise<{ status: number; body: KeyUsageReport }> {
   const r = await fetch(`${trent.endpoint}/_trent/keys/${encodeURIComponent(keyId)}/usage`);
   return { status: r.status, body: (await r.json()) as KeyUsageReport };
@@ -75,7 +71,7 @@ describe("GetKeyLastUsage", () => {
   });
 
   test("after Encrypt it names Encrypt, the call's time, its request id and the eventID of its audit record", async () => {
-    const keyId = await newKey();
+    const keyId = await createKeyId(kms);
     const before = Date.now();
     const enc = await kms.send(new EncryptCommand({ KeyId: keyId, Plaintext: Buffer.from("hello") }));
     const r = await kms.send(new GetKeyLastUsageCommand({ KeyId: keyId }));
@@ -97,8 +93,8 @@ describe("GetKeyLastUsage", () => {
   });
 
   test("Decrypt, GenerateDataKey and ReEncrypt (on both keys) are uses; DescribeKey, GetPublicKey, GenerateRandom and failed calls are not", async () => {
-    const a = await newKey();
-    const b = await newKey();
+    const a = await createKeyId(kms);
+    const b = await createKeyId(kms);
     const last = async (keyId: string) => (await kms.send(new GetKeyLastUsageCommand({ KeyId: keyId }))).KeyLastUsage;
     const ct = await kms.send(new EncryptCommand({ KeyId: a, Plaintext: Buffer.from("x") }));
     const dec = await kms.send(new DecryptCommand({ CiphertextBlob: ct.CiphertextBlob }));
@@ -115,7 +111,7 @@ describe("GetKeyLastUsage", () => {
       assert.equal((await last(k))?.Operation, "ReEncrypt");
       assert.equal((await last(k))?.KmsRequestId, re.$metadata.requestId);
     }
-    const signing = (await kms.send(new CreateKeyCommand({ KeySpec: "ECC_NIST_P256", KeyUsage: "SIGN_VERIFY" }))).KeyMetadata?.KeyId ?? "";
+    const signing = await createKeyId(kms, { KeySpec: "ECC_NIST_P256", KeyUsage: "SIGN_VERIFY" });
     await kms.send(new GetPublicKeyCommand({ KeyId: signing }));
     assert.deepEqual(await last(signing), {});
     await kms.send(new SignCommand({ KeyId: signing, Message: Buffer.from("m"), SigningAlgorithm: "ECDSA_SHA_256" }));
@@ -123,7 +119,7 @@ describe("GetKeyLastUsage", () => {
   });
 
   test("it takes a key id or key ARN but not an alias, and answers for a disabled key and a key pending deletion", async () => {
-    const keyId = await newKey();
+    const keyId = await createKeyId(kms);
     await kms.send(new EncryptCommand({ KeyId: keyId, Plaintext: Buffer.from("x") }));
     const arn = `arn:aws:kms:${REGION}:${DEV_ACCOUNT}:key/${keyId}`;
     assert.equal((await kms.send(new GetKeyLastUsageCommand({ KeyId: arn }))).KeyLastUsage?.Operation, "Encrypt");
@@ -137,7 +133,7 @@ describe("GetKeyLastUsage", () => {
   });
 
   test("it needs kms:GetKeyLastUsage: a user allowed only kms:Encrypt is denied, one allowed kms:GetKeyLastUsage is not", async () => {
-    const keyId = await newKey();
+    const keyId = await createKeyId(kms);
     const ids = new Identities(trent.store, trent.keystore);
     const user = await ids.createPrincipal(DEV_ACCOUNT, "IAMUser", "usage-reader");
     const allow = (action: string) =>
@@ -167,7 +163,7 @@ describe("usage per backing-key version", () => {
   let oldBlob: Uint8Array = new Uint8Array();
 
   test("after a rotation, decryptions of old ciphertexts count against the old version and encryptions against the new one (GET /_trent/keys/ID/usage)", async () => {
-    keyId = await newKey();
+    keyId = await createKeyId(kms);
     oldBlob = (await kms.send(new EncryptCommand({ KeyId: keyId, Plaintext: Buffer.from("old") }))).CiphertextBlob ?? oldBlob;
     await kms.send(new EncryptCommand({ KeyId: keyId, Plaintext: Buffer.from("old 2") }));
     await kms.send(new RotateKeyOnDemandCommand({ KeyId: keyId }));

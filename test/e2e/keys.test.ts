@@ -17,27 +17,21 @@ import {
   type KeyUsageType,
 } from "@aws-sdk/client-kms";
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import { KEY_SPECS, SUPPORTED_KEY_SPECS } from "../../src/domain/key-spec.js";
-import { DEV_ACCOUNT, REGION, expectError, startTrent, type Harness } from "../support/harness.js";
+import { DEV_ACCOUNT, REGION, expectError, useTrent } from "../support/harness.js";
+import { allPages, FIVE_IN_PAGES_OF_TWO } from "../support/paging.js";
 
 const DAY = 86_400_000;
-let h: Harness;
-let kms: KMSClient;
+const h = useTrent();
 
-before(async () => {
-  h = await startTrent();
-  kms = h.client();
-});
-after(async () => h.stop());
-
-async function createKey(input: CreateKeyCommandInput = {}, client: KMSClient = kms): Promise<KeyMetadata> {
+async function createKey(input: CreateKeyCommandInput = {}, client: KMSClient = h.kms): Promise<KeyMetadata> {
   const md = (await client.send(new CreateKeyCommand(input))).KeyMetadata;
   assert.ok(md?.KeyId, "CreateKey returned KeyMetadata with a KeyId");
   return md;
 }
 
-async function metadataOf(keyId: string, client: KMSClient = kms): Promise<KeyMetadata> {
+async function metadataOf(keyId: string, client: KMSClient = h.kms): Promise<KeyMetadata> {
   const md = (await client.send(new DescribeKeyCommand({ KeyId: keyId }))).KeyMetadata;
   assert.ok(md);
   return md;
@@ -49,15 +43,8 @@ function arnOf(keyId: string, region = REGION): string {
 
 /** Every KeyId that ListKeys returns for `client`'s region, following NextMarker. */
 async function allKeyIds(client: KMSClient): Promise<string[]> {
-  const ids: string[] = [];
-  let marker: string | undefined;
-  for (let page = 0; page < 100; page++) {
-    const r = await client.send(new ListKeysCommand(marker === undefined ? { Limit: 1000 } : { Limit: 1000, Marker: marker }));
-    for (const k of r.Keys ?? []) ids.push(k.KeyId ?? "");
-    if (r.Truncated !== true) return ids;
-    marker = r.NextMarker;
-  }
-  throw new Error("ListKeys did not finish within 100 pages");
+  const { items } = await allPages("ListKeys", 100, (marker) => client.send(new ListKeysCommand({ Limit: 1000, ...marker })), (r) => r.Keys);
+  return items.map((k) => k.KeyId ?? "");
 }
 
 const UNKNOWN_KEY = "00000000-0000-4000-8000-00000000abcd";
@@ -110,7 +97,7 @@ describe("CreateKey", () => {
       Policy: policy,
       BypassPolicyLockoutSafetyCheck: true,
     });
-    const tags = await kms.send(new ListResourceTagsCommand({ KeyId: md.KeyId }));
+    const tags = await h.kms.send(new ListResourceTagsCommand({ KeyId: md.KeyId }));
     assert.deepEqual(
       [...(tags.Tags ?? [])].sort((x, y) => (x.TagKey ?? "").localeCompare(y.TagKey ?? "")),
       [
@@ -118,37 +105,37 @@ describe("CreateKey", () => {
         { TagKey: "team", TagValue: "payments" },
       ],
     );
-    const got = await kms.send(new GetKeyPolicyCommand({ KeyId: md.KeyId, PolicyName: "default" }));
+    const got = await h.kms.send(new GetKeyPolicyCommand({ KeyId: md.KeyId, PolicyName: "default" }));
     assert.equal(got.Policy, policy);
   });
 
   test("a valid KeySpec and KeyUsage that Trent cannot create yet is UnsupportedOperationException and creates nothing", async () => {
     const unsupported = Object.entries(KEY_SPECS).filter(([spec]) => !SUPPORTED_KEY_SPECS.has(spec));
-    const before = (await allKeyIds(kms)).length;
+    const before = (await allKeyIds(h.kms)).length;
     for (const [spec, info] of unsupported) {
       for (const usage of info.usages) {
         const input = { KeySpec: spec as KeySpec, KeyUsage: usage as KeyUsageType };
-        const err = await expectError(kms.send(new CreateKeyCommand(input)), "UnsupportedOperationException");
+        const err = await expectError(h.kms.send(new CreateKeyCommand(input)), "UnsupportedOperationException");
         assert.equal(err.$metadata?.httpStatusCode, 400, `${spec} ${usage}`);
       }
     }
-    assert.equal((await allKeyIds(kms)).length, before);
+    assert.equal((await allKeyIds(h.kms)).length, before);
   });
 
   test("a custom-key-store origin and MultiRegion keys are UnsupportedOperationException (Origin EXTERNAL: import.test.ts)", async () => {
-    await expectError(kms.send(new CreateKeyCommand({ Origin: "AWS_CLOUDHSM" })), "UnsupportedOperationException");
-    await expectError(kms.send(new CreateKeyCommand({ Origin: "EXTERNAL_KEY_STORE" })), "UnsupportedOperationException");
-    await expectError(kms.send(new CreateKeyCommand({ MultiRegion: true })), "UnsupportedOperationException");
+    await expectError(h.kms.send(new CreateKeyCommand({ Origin: "AWS_CLOUDHSM" })), "UnsupportedOperationException");
+    await expectError(h.kms.send(new CreateKeyCommand({ Origin: "EXTERNAL_KEY_STORE" })), "UnsupportedOperationException");
+    await expectError(h.kms.send(new CreateKeyCommand({ MultiRegion: true })), "UnsupportedOperationException");
   });
 
   test("a KeyUsage the KeySpec does not allow is a ValidationException in AWS's words", async () => {
     const a = await expectError(
-      kms.send(new CreateKeyCommand({ KeySpec: "ECC_NIST_P256", KeyUsage: "ENCRYPT_DECRYPT" })),
+      h.kms.send(new CreateKeyCommand({ KeySpec: "ECC_NIST_P256", KeyUsage: "ENCRYPT_DECRYPT" })),
       "ValidationException",
     );
     assert.equal(a.message, "KeyUsage ENCRYPT_DECRYPT is not compatible with KeySpec ECC_NIST_P256");
     const b = await expectError(
-      kms.send(new CreateKeyCommand({ KeySpec: "SYMMETRIC_DEFAULT", KeyUsage: "SIGN_VERIFY" })),
+      h.kms.send(new CreateKeyCommand({ KeySpec: "SYMMETRIC_DEFAULT", KeyUsage: "SIGN_VERIFY" })),
       "ValidationException",
     );
     assert.equal(b.message, "KeyUsage SIGN_VERIFY is not compatible with KeySpec SYMMETRIC_DEFAULT");
@@ -156,14 +143,14 @@ describe("CreateKey", () => {
 
   test("a KeySpec other than SYMMETRIC_DEFAULT without KeyUsage is a ValidationException", async () => {
     for (const KeySpec of ["HMAC_256", "RSA_2048", "ECC_NIST_P384"] as const) {
-      const err = await expectError(kms.send(new CreateKeyCommand({ KeySpec })), "ValidationException");
+      const err = await expectError(h.kms.send(new CreateKeyCommand({ KeySpec })), "ValidationException");
       assert.equal(err.message, "You must specify a KeyUsage value for all KMS keys except for symmetric encryption keys.");
     }
   });
 
   test("a KeySpec outside the model's enum is a ValidationException naming keySpec", async () => {
     const err = await expectError(
-      kms.send(new CreateKeyCommand({ KeySpec: "HMAC_random" as "HMAC_256", KeyUsage: "GENERATE_VERIFY_MAC" })),
+      h.kms.send(new CreateKeyCommand({ KeySpec: "HMAC_random" as "HMAC_256", KeyUsage: "GENERATE_VERIFY_MAC" })),
       "ValidationException",
     );
     assert.match(
@@ -210,7 +197,7 @@ describe("DescribeKey", () => {
 
   test("adds DeletionDate and PendingDeletionWindowInDays while the key is pending deletion", async () => {
     const { KeyId } = await createKey();
-    await kms.send(new ScheduleKeyDeletionCommand({ KeyId, PendingWindowInDays: 9 }));
+    await h.kms.send(new ScheduleKeyDeletionCommand({ KeyId, PendingWindowInDays: 9 }));
     const md = await metadataOf(KeyId ?? "");
     assert.equal(md.KeyState, "PendingDeletion");
     assert.equal(md.Enabled, false);
@@ -221,7 +208,7 @@ describe("DescribeKey", () => {
   test("finds the key by key id, key ARN, alias name and alias ARN", async () => {
     const { KeyId, Arn } = await createKey();
     const alias = `alias/describe-${KeyId}`;
-    await kms.send(new CreateAliasCommand({ AliasName: alias, TargetKeyId: KeyId }));
+    await h.kms.send(new CreateAliasCommand({ AliasName: alias, TargetKeyId: KeyId }));
     for (const id of [KeyId ?? "", Arn ?? "", alias, `arn:aws:kms:${REGION}:${DEV_ACCOUNT}:${alias}`]) {
       const md = await metadataOf(id);
       assert.equal(md.KeyId, KeyId, `DescribeKey(${id})`);
@@ -231,7 +218,7 @@ describe("DescribeKey", () => {
 
   test("an identifier that is not a key id, ARN or alias is NotFoundException 'Invalid keyId'", async () => {
     for (const bad of ["not-a-key", "134f2428cec14b25a1ae9048164dba47", "mrk-fake-key-id"]) {
-      const err = await expectError(kms.send(new DescribeKeyCommand({ KeyId: bad })), "NotFoundException");
+      const err = await expectError(h.kms.send(new DescribeKeyCommand({ KeyId: bad })), "NotFoundException");
       assert.equal(err.message, `Invalid keyId '${bad}'`);
       assert.equal(err.$metadata?.httpStatusCode, 400);
     }
@@ -239,7 +226,7 @@ describe("DescribeKey", () => {
 
   test("an unknown key id or key ARN is NotFoundException naming the key ARN", async () => {
     for (const id of [UNKNOWN_KEY, arnOf(UNKNOWN_KEY)]) {
-      const err = await expectError(kms.send(new DescribeKeyCommand({ KeyId: id })), "NotFoundException");
+      const err = await expectError(h.kms.send(new DescribeKeyCommand({ KeyId: id })), "NotFoundException");
       assert.equal(err.message, `Key '${arnOf(UNKNOWN_KEY)}' does not exist`);
     }
   });
@@ -247,7 +234,7 @@ describe("DescribeKey", () => {
   test("an unknown alias name or alias ARN is NotFoundException naming the alias ARN", async () => {
     const aliasArn = `arn:aws:kms:${REGION}:${DEV_ACCOUNT}:alias/no-such-alias`;
     for (const id of ["alias/no-such-alias", aliasArn]) {
-      const err = await expectError(kms.send(new DescribeKeyCommand({ KeyId: id })), "NotFoundException");
+      const err = await expectError(h.kms.send(new DescribeKeyCommand({ KeyId: id })), "NotFoundException");
       assert.equal(err.message, `Alias ${aliasArn} is not found.`);
     }
   });
@@ -256,15 +243,15 @@ describe("DescribeKey", () => {
     const west = h.client({ region: "us-west-2" });
     const { KeyId, Arn } = await createKey({}, west);
     assert.equal(Arn, arnOf(KeyId ?? "", "us-west-2"));
-    const byId = await expectError(kms.send(new DescribeKeyCommand({ KeyId })), "NotFoundException");
+    const byId = await expectError(h.kms.send(new DescribeKeyCommand({ KeyId })), "NotFoundException");
     assert.equal(byId.message, `Key '${arnOf(KeyId ?? "")}' does not exist`);
-    const byArn = await expectError(kms.send(new DescribeKeyCommand({ KeyId: Arn })), "NotFoundException");
+    const byArn = await expectError(h.kms.send(new DescribeKeyCommand({ KeyId: Arn })), "NotFoundException");
     assert.equal(byArn.message, "Invalid arn us-west-2");
     assert.equal((await metadataOf(Arn ?? "", west)).KeyId, KeyId);
   });
 
   test("a missing KeyId is a ValidationException", async () => {
-    const err = await expectError(kms.send(new DescribeKeyCommand({} as { KeyId: string })), "ValidationException");
+    const err = await expectError(h.kms.send(new DescribeKeyCommand({} as { KeyId: string })), "ValidationException");
     assert.equal(
       err.message,
       "1 validation error detected: Value null at 'keyId' failed to satisfy constraint: Member must not be null",
@@ -277,24 +264,10 @@ describe("ListKeys", () => {
     const paris = h.client({ region: "eu-west-3" });
     const created = new Set<string>();
     for (let i = 0; i < 5; i++) created.add((await createKey({}, paris)).KeyId ?? "");
-    const seen: string[] = [];
-    const shapes: Array<{ n: number; truncated: boolean | undefined; marker: boolean }> = [];
-    let marker: string | undefined;
-    for (let page = 0; page < 10; page++) {
-      const r = await paris.send(new ListKeysCommand(marker === undefined ? { Limit: 2 } : { Limit: 2, Marker: marker }));
-      shapes.push({ n: r.Keys?.length ?? 0, truncated: r.Truncated, marker: r.NextMarker !== undefined });
-      for (const k of r.Keys ?? []) {
-        seen.push(k.KeyId ?? "");
-        assert.equal(k.KeyArn, arnOf(k.KeyId ?? "", "eu-west-3"));
-      }
-      if (r.Truncated !== true) break;
-      marker = r.NextMarker;
-    }
-    assert.deepEqual(shapes, [
-      { n: 2, truncated: true, marker: true },
-      { n: 2, truncated: true, marker: true },
-      { n: 1, truncated: false, marker: false },
-    ]);
+    const { items, shapes } = await allPages("ListKeys", 10, (marker) => paris.send(new ListKeysCommand({ Limit: 2, ...marker })), (r) => r.Keys);
+    for (const k of items) assert.equal(k.KeyArn, arnOf(k.KeyId ?? "", "eu-west-3"));
+    const seen = items.map((k) => k.KeyId ?? "");
+    assert.deepEqual(shapes, FIVE_IN_PAGES_OF_TWO);
     assert.equal(seen.length, 5);
     assert.deepEqual(new Set(seen), created);
   });
@@ -307,37 +280,37 @@ describe("ListKeys", () => {
   });
 
   test("a made-up Marker is InvalidMarkerException", async () => {
-    await expectError(kms.send(new ListKeysCommand({ Marker: "not-a-marker-we-issued" })), "InvalidMarkerException");
-    await expectError(kms.send(new ListKeysCommand({ Marker: "eyJmb28iOiJiYXIifQ" })), "InvalidMarkerException");
+    await expectError(h.kms.send(new ListKeysCommand({ Marker: "not-a-marker-we-issued" })), "InvalidMarkerException");
+    await expectError(h.kms.send(new ListKeysCommand({ Marker: "eyJmb28iOiJiYXIifQ" })), "InvalidMarkerException");
   });
 
   test("Limit outside 1..1000 is a ValidationException", async () => {
-    const err = await expectError(kms.send(new ListKeysCommand({ Limit: 0 })), "ValidationException");
+    const err = await expectError(h.kms.send(new ListKeysCommand({ Limit: 0 })), "ValidationException");
     assert.equal(
       err.message,
       "1 validation error detected: Value '0' at 'limit' failed to satisfy constraint: Member must have value greater than or equal to 1",
     );
-    await expectError(kms.send(new ListKeysCommand({ Limit: 1001 })), "ValidationException");
+    await expectError(h.kms.send(new ListKeysCommand({ Limit: 1001 })), "ValidationException");
   });
 
   test("keys are partitioned by region: a key created in us-west-2 is listed there and not in us-east-1", async () => {
     const west = h.client({ region: "us-west-2" });
     const { KeyId } = await createKey({}, west);
     assert.ok((await allKeyIds(west)).includes(KeyId ?? ""));
-    assert.ok(!(await allKeyIds(kms)).includes(KeyId ?? ""));
+    assert.ok(!(await allKeyIds(h.kms)).includes(KeyId ?? ""));
   });
 });
 
 describe("EnableKey and DisableKey", () => {
   test("DisableKey disables and EnableKey enables, each idempotent", async () => {
     const { KeyId } = await createKey();
-    await kms.send(new DisableKeyCommand({ KeyId }));
-    await kms.send(new DisableKeyCommand({ KeyId }));
+    await h.kms.send(new DisableKeyCommand({ KeyId }));
+    await h.kms.send(new DisableKeyCommand({ KeyId }));
     let md = await metadataOf(KeyId ?? "");
     assert.equal(md.KeyState, "Disabled");
     assert.equal(md.Enabled, false);
-    await kms.send(new EnableKeyCommand({ KeyId }));
-    await kms.send(new EnableKeyCommand({ KeyId }));
+    await h.kms.send(new EnableKeyCommand({ KeyId }));
+    await h.kms.send(new EnableKeyCommand({ KeyId }));
     md = await metadataOf(KeyId ?? "");
     assert.equal(md.KeyState, "Enabled");
     assert.equal(md.Enabled, true);
@@ -345,36 +318,36 @@ describe("EnableKey and DisableKey", () => {
 
   test("accept the key ARN", async () => {
     const { KeyId, Arn } = await createKey();
-    await kms.send(new DisableKeyCommand({ KeyId: Arn }));
+    await h.kms.send(new DisableKeyCommand({ KeyId: Arn }));
     assert.equal((await metadataOf(KeyId ?? "")).KeyState, "Disabled");
-    await kms.send(new EnableKeyCommand({ KeyId: Arn }));
+    await h.kms.send(new EnableKeyCommand({ KeyId: Arn }));
     assert.equal((await metadataOf(KeyId ?? "")).KeyState, "Enabled");
   });
 
   test("reject an alias name or alias ARN with NotFoundException, as AWS does for key-id-only operations", async () => {
     const { KeyId } = await createKey();
     const alias = `alias/enable-${KeyId}`;
-    await kms.send(new CreateAliasCommand({ AliasName: alias, TargetKeyId: KeyId }));
+    await h.kms.send(new CreateAliasCommand({ AliasName: alias, TargetKeyId: KeyId }));
     const aliasArn = `arn:aws:kms:${REGION}:${DEV_ACCOUNT}:${alias}`;
     for (const id of [alias, aliasArn]) {
-      const d = await expectError(kms.send(new DisableKeyCommand({ KeyId: id })), "NotFoundException");
+      const d = await expectError(h.kms.send(new DisableKeyCommand({ KeyId: id })), "NotFoundException");
       assert.equal(d.message, `Invalid keyId '${id}'`);
-      await expectError(kms.send(new EnableKeyCommand({ KeyId: id })), "NotFoundException");
+      await expectError(h.kms.send(new EnableKeyCommand({ KeyId: id })), "NotFoundException");
     }
     assert.equal((await metadataOf(KeyId ?? "")).KeyState, "Enabled");
   });
 
   test("an unknown key is NotFoundException", async () => {
-    await expectError(kms.send(new EnableKeyCommand({ KeyId: UNKNOWN_KEY })), "NotFoundException");
-    await expectError(kms.send(new DisableKeyCommand({ KeyId: UNKNOWN_KEY })), "NotFoundException");
+    await expectError(h.kms.send(new EnableKeyCommand({ KeyId: UNKNOWN_KEY })), "NotFoundException");
+    await expectError(h.kms.send(new DisableKeyCommand({ KeyId: UNKNOWN_KEY })), "NotFoundException");
   });
 
   test("a key pending deletion can be neither enabled nor disabled", async () => {
     const { KeyId, Arn } = await createKey();
-    await kms.send(new ScheduleKeyDeletionCommand({ KeyId, PendingWindowInDays: 7 }));
-    const e = await expectError(kms.send(new EnableKeyCommand({ KeyId })), "KMSInvalidStateException");
+    await h.kms.send(new ScheduleKeyDeletionCommand({ KeyId, PendingWindowInDays: 7 }));
+    const e = await expectError(h.kms.send(new EnableKeyCommand({ KeyId })), "KMSInvalidStateException");
     assert.equal(e.message, `${Arn} is pending deletion.`);
-    await expectError(kms.send(new DisableKeyCommand({ KeyId })), "KMSInvalidStateException");
+    await expectError(h.kms.send(new DisableKeyCommand({ KeyId })), "KMSInvalidStateException");
   });
 });
 
@@ -382,7 +355,7 @@ describe("ScheduleKeyDeletion", () => {
   test("defaults to 30 days and answers with the key ARN, DeletionDate, KeyState and PendingWindowInDays", async () => {
     const { KeyId, Arn } = await createKey();
     const before = Date.now();
-    const r = await kms.send(new ScheduleKeyDeletionCommand({ KeyId }));
+    const r = await h.kms.send(new ScheduleKeyDeletionCommand({ KeyId }));
     assert.equal(r.KeyId, Arn);
     assert.equal(r.KeyState, "PendingDeletion");
     assert.equal(r.PendingWindowInDays, 30);
@@ -400,7 +373,7 @@ describe("ScheduleKeyDeletion", () => {
     for (const days of [7, 30]) {
       const { KeyId } = await createKey();
       const before = Date.now();
-      const r = await kms.send(new ScheduleKeyDeletionCommand({ KeyId, PendingWindowInDays: days }));
+      const r = await h.kms.send(new ScheduleKeyDeletionCommand({ KeyId, PendingWindowInDays: days }));
       assert.equal(r.PendingWindowInDays, days);
       const at = r.DeletionDate?.getTime() ?? 0;
       assert.ok(at >= before + days * DAY - 60_000 && at <= Date.now() + (days + 1) * DAY, `DeletionDate for ${days} days`);
@@ -411,7 +384,7 @@ describe("ScheduleKeyDeletion", () => {
     for (const days of [1, 6, 31, 365]) {
       const { KeyId } = await createKey();
       const err = await expectError(
-        kms.send(new ScheduleKeyDeletionCommand({ KeyId, PendingWindowInDays: days })),
+        h.kms.send(new ScheduleKeyDeletionCommand({ KeyId, PendingWindowInDays: days })),
         "ValidationException",
       );
       assert.equal(err.message, "PendingWindowInDays must be between 7 and 30");
@@ -421,12 +394,12 @@ describe("ScheduleKeyDeletion", () => {
 
   test("a window outside the model's 1..365 range is the model's ValidationException", async () => {
     const { KeyId } = await createKey();
-    const low = await expectError(kms.send(new ScheduleKeyDeletionCommand({ KeyId, PendingWindowInDays: 0 })), "ValidationException");
+    const low = await expectError(h.kms.send(new ScheduleKeyDeletionCommand({ KeyId, PendingWindowInDays: 0 })), "ValidationException");
     assert.equal(
       low.message,
       "1 validation error detected: Value '0' at 'pendingWindowInDays' failed to satisfy constraint: Member must have value greater than or equal to 1",
     );
-    const high = await expectError(kms.send(new ScheduleKeyDeletionCommand({ KeyId, PendingWindowInDays: 366 })), "ValidationException");
+    const high = await expectError(h.kms.send(new ScheduleKeyDeletionCommand({ KeyId, PendingWindowInDays: 366 })), "ValidationException");
     assert.equal(
       high.message,
       "1 validation error detected: Value '366' at 'pendingWindowInDays' failed to satisfy constraint: Member must have value less than or equal to 365",
@@ -435,25 +408,25 @@ describe("ScheduleKeyDeletion", () => {
 
   test("scheduling a key already pending deletion is KMSInvalidStateException", async () => {
     const { KeyId, Arn } = await createKey();
-    await kms.send(new ScheduleKeyDeletionCommand({ KeyId, PendingWindowInDays: 7 }));
-    const err = await expectError(kms.send(new ScheduleKeyDeletionCommand({ KeyId, PendingWindowInDays: 7 })), "KMSInvalidStateException");
+    await h.kms.send(new ScheduleKeyDeletionCommand({ KeyId, PendingWindowInDays: 7 }));
+    const err = await expectError(h.kms.send(new ScheduleKeyDeletionCommand({ KeyId, PendingWindowInDays: 7 })), "KMSInvalidStateException");
     assert.equal(err.message, `${Arn} is pending deletion.`);
     assert.equal(err.$metadata?.httpStatusCode, 400);
   });
 
   test("a disabled key can be scheduled for deletion", async () => {
     const { KeyId } = await createKey();
-    await kms.send(new DisableKeyCommand({ KeyId }));
-    const r = await kms.send(new ScheduleKeyDeletionCommand({ KeyId, PendingWindowInDays: 7 }));
+    await h.kms.send(new DisableKeyCommand({ KeyId }));
+    const r = await h.kms.send(new ScheduleKeyDeletionCommand({ KeyId, PendingWindowInDays: 7 }));
     assert.equal(r.KeyState, "PendingDeletion");
   });
 
   test("an alias name is NotFoundException and an unknown key is NotFoundException", async () => {
     const { KeyId } = await createKey();
     const alias = `alias/schedule-${KeyId}`;
-    await kms.send(new CreateAliasCommand({ AliasName: alias, TargetKeyId: KeyId }));
-    await expectError(kms.send(new ScheduleKeyDeletionCommand({ KeyId: alias, PendingWindowInDays: 7 })), "NotFoundException");
-    await expectError(kms.send(new ScheduleKeyDeletionCommand({ KeyId: UNKNOWN_KEY, PendingWindowInDays: 7 })), "NotFoundException");
+    await h.kms.send(new CreateAliasCommand({ AliasName: alias, TargetKeyId: KeyId }));
+    await expectError(h.kms.send(new ScheduleKeyDeletionCommand({ KeyId: alias, PendingWindowInDays: 7 })), "NotFoundException");
+    await expectError(h.kms.send(new ScheduleKeyDeletionCommand({ KeyId: UNKNOWN_KEY, PendingWindowInDays: 7 })), "NotFoundException");
     assert.equal((await metadataOf(KeyId ?? "")).KeyState, "Enabled");
   });
 });
@@ -461,53 +434,53 @@ describe("ScheduleKeyDeletion", () => {
 describe("CancelKeyDeletion", () => {
   test("returns a pending-deletion key to Disabled, without DeletionDate, and answers with the key ARN", async () => {
     const { KeyId, Arn } = await createKey();
-    await kms.send(new ScheduleKeyDeletionCommand({ KeyId, PendingWindowInDays: 7 }));
-    const r = await kms.send(new CancelKeyDeletionCommand({ KeyId }));
+    await h.kms.send(new ScheduleKeyDeletionCommand({ KeyId, PendingWindowInDays: 7 }));
+    const r = await h.kms.send(new CancelKeyDeletionCommand({ KeyId }));
     assert.equal(r.KeyId, Arn);
     const md = await metadataOf(KeyId ?? "");
     assert.equal(md.KeyState, "Disabled");
     assert.equal(md.Enabled, false);
     assert.equal(md.DeletionDate, undefined);
     assert.equal(md.PendingDeletionWindowInDays, undefined);
-    await kms.send(new EnableKeyCommand({ KeyId }));
+    await h.kms.send(new EnableKeyCommand({ KeyId }));
     assert.equal((await metadataOf(KeyId ?? "")).KeyState, "Enabled");
   });
 
   test("on an Enabled or Disabled key is KMSInvalidStateException: the key is not pending deletion", async () => {
     const { KeyId, Arn } = await createKey();
-    const enabled = await expectError(kms.send(new CancelKeyDeletionCommand({ KeyId })), "KMSInvalidStateException");
+    const enabled = await expectError(h.kms.send(new CancelKeyDeletionCommand({ KeyId })), "KMSInvalidStateException");
     assert.equal(enabled.message, `${Arn} is not pending deletion.`);
-    await kms.send(new DisableKeyCommand({ KeyId }));
-    await expectError(kms.send(new CancelKeyDeletionCommand({ KeyId })), "KMSInvalidStateException");
+    await h.kms.send(new DisableKeyCommand({ KeyId }));
+    await expectError(h.kms.send(new CancelKeyDeletionCommand({ KeyId })), "KMSInvalidStateException");
     assert.equal((await metadataOf(KeyId ?? "")).KeyState, "Disabled");
   });
 
   test("an unknown key is NotFoundException", async () => {
-    await expectError(kms.send(new CancelKeyDeletionCommand({ KeyId: UNKNOWN_KEY })), "NotFoundException");
+    await expectError(h.kms.send(new CancelKeyDeletionCommand({ KeyId: UNKNOWN_KEY })), "NotFoundException");
   });
 });
 
 describe("UpdateKeyDescription", () => {
   test("replaces the description, including with an empty one", async () => {
     const { KeyId, Arn } = await createKey({ Description: "old" });
-    await kms.send(new UpdateKeyDescriptionCommand({ KeyId, Description: "new description" }));
+    await h.kms.send(new UpdateKeyDescriptionCommand({ KeyId, Description: "new description" }));
     assert.equal((await metadataOf(KeyId ?? "")).Description, "new description");
-    await kms.send(new UpdateKeyDescriptionCommand({ KeyId: Arn, Description: "" }));
+    await h.kms.send(new UpdateKeyDescriptionCommand({ KeyId: Arn, Description: "" }));
     assert.equal((await metadataOf(KeyId ?? "")).Description, "");
   });
 
   test("works on a disabled key", async () => {
     const { KeyId } = await createKey();
-    await kms.send(new DisableKeyCommand({ KeyId }));
-    await kms.send(new UpdateKeyDescriptionCommand({ KeyId, Description: "disabled but described" }));
+    await h.kms.send(new DisableKeyCommand({ KeyId }));
+    await h.kms.send(new UpdateKeyDescriptionCommand({ KeyId, Description: "disabled but described" }));
     assert.equal((await metadataOf(KeyId ?? "")).Description, "disabled but described");
   });
 
   test("on a key pending deletion is KMSInvalidStateException and leaves the description", async () => {
     const { KeyId, Arn } = await createKey({ Description: "kept" });
-    await kms.send(new ScheduleKeyDeletionCommand({ KeyId, PendingWindowInDays: 7 }));
+    await h.kms.send(new ScheduleKeyDeletionCommand({ KeyId, PendingWindowInDays: 7 }));
     const err = await expectError(
-      kms.send(new UpdateKeyDescriptionCommand({ KeyId, Description: "changed" })),
+      h.kms.send(new UpdateKeyDescriptionCommand({ KeyId, Description: "changed" })),
       "KMSInvalidStateException",
     );
     assert.equal(err.message, `${Arn} is pending deletion.`);
@@ -515,10 +488,10 @@ describe("UpdateKeyDescription", () => {
   });
 
   test("an unknown key is NotFoundException and a missing Description is a ValidationException", async () => {
-    await expectError(kms.send(new UpdateKeyDescriptionCommand({ KeyId: UNKNOWN_KEY, Description: "x" })), "NotFoundException");
+    await expectError(h.kms.send(new UpdateKeyDescriptionCommand({ KeyId: UNKNOWN_KEY, Description: "x" })), "NotFoundException");
     const { KeyId } = await createKey();
     const err = await expectError(
-      kms.send(new UpdateKeyDescriptionCommand({ KeyId } as { KeyId: string; Description: string })),
+      h.kms.send(new UpdateKeyDescriptionCommand({ KeyId } as { KeyId: string; Description: string })),
       "ValidationException",
     );
     assert.match(err.message, /Value null at 'description' failed to satisfy constraint: Member must not be null/);

@@ -24,27 +24,20 @@ import {
   VerifyCommand,
   VerifyMacCommand,
   type CreateKeyCommandInput,
-  type KMSClient,
 } from "@aws-sdk/client-kms";
 import assert from "node:assert/strict";
 import { generateKeyPairSync, randomBytes } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import { Identities } from "../../src/service/identities.js";
-import { DEV_ACCOUNT, expectError, startTrent, type Harness } from "../support/harness.js";
+import { DEV_ACCOUNT, expectError, useTrent } from "../support/harness.js";
 
 const lines: string[] = [];
-let h: Harness;
-let kms: KMSClient;
 /** Every secret that went in or came out, by a name for the failure message. */
 const secrets = new Map<string, Buffer>();
 
-before(async () => {
-  h = await startTrent({ log: (l) => void lines.push(JSON.stringify(l)) }, { TRENT_LOG_LEVEL: "trace" });
-  kms = h.client();
-});
-after(async () => h.stop());
+const h = useTrent({ log: (l) => void lines.push(JSON.stringify(l)) }, { TRENT_LOG_LEVEL: "trace" });
 
 /** A fresh marker plaintext, remembered as a secret. */
 function marker(name: string): Buffer {
@@ -82,7 +75,7 @@ function assertNoSecretIn(where: string, text: string): void {
 }
 
 async function keyOf(spec: CreateKeyCommandInput = {}): Promise<string> {
-  const r = await kms.send(new CreateKeyCommand(spec));
+  const r = await h.kms.send(new CreateKeyCommand(spec));
   return r.KeyMetadata?.KeyId ?? "";
 }
 
@@ -91,49 +84,49 @@ describe("no secret in logs, audit records or metrics", () => {
     const sym = await keyOf();
     const sym2 = await keyOf();
 
-    const enc = await kms.send(new EncryptCommand({ KeyId: sym, Plaintext: marker("encrypt-plaintext") }));
-    const dec = await kms.send(new DecryptCommand({ CiphertextBlob: enc.CiphertextBlob }));
+    const enc = await h.kms.send(new EncryptCommand({ KeyId: sym, Plaintext: marker("encrypt-plaintext") }));
+    const dec = await h.kms.send(new DecryptCommand({ CiphertextBlob: enc.CiphertextBlob }));
     keep("decrypted", dec.Plaintext);
-    await kms.send(new ReEncryptCommand({ CiphertextBlob: enc.CiphertextBlob, DestinationKeyId: sym2 }));
+    await h.kms.send(new ReEncryptCommand({ CiphertextBlob: enc.CiphertextBlob, DestinationKeyId: sym2 }));
 
-    const dk = await kms.send(new GenerateDataKeyCommand({ KeyId: sym, KeySpec: "AES_256" }));
+    const dk = await h.kms.send(new GenerateDataKeyCommand({ KeyId: sym, KeySpec: "AES_256" }));
     keep("data-key", dk.Plaintext);
-    await kms.send(new DecryptCommand({ CiphertextBlob: dk.CiphertextBlob }));
-    await kms.send(new GenerateDataKeyWithoutPlaintextCommand({ KeyId: sym, NumberOfBytes: 48 }));
-    keep("random", (await kms.send(new GenerateRandomCommand({ NumberOfBytes: 64 }))).Plaintext);
+    await h.kms.send(new DecryptCommand({ CiphertextBlob: dk.CiphertextBlob }));
+    await h.kms.send(new GenerateDataKeyWithoutPlaintextCommand({ KeyId: sym, NumberOfBytes: 48 }));
+    keep("random", (await h.kms.send(new GenerateRandomCommand({ NumberOfBytes: 64 }))).Plaintext);
 
-    const pair = await kms.send(new GenerateDataKeyPairCommand({ KeyId: sym, KeyPairSpec: "ECC_NIST_P256" }));
+    const pair = await h.kms.send(new GenerateDataKeyPairCommand({ KeyId: sym, KeyPairSpec: "ECC_NIST_P256" }));
     keep("data-key-pair-private", pair.PrivateKeyPlaintext);
-    const pairNoPt = await kms.send(new GenerateDataKeyPairWithoutPlaintextCommand({ KeyId: sym, KeyPairSpec: "RSA_2048" }));
-    const pairPrivate = await kms.send(new DecryptCommand({ CiphertextBlob: pairNoPt.PrivateKeyCiphertextBlob }));
+    const pairNoPt = await h.kms.send(new GenerateDataKeyPairWithoutPlaintextCommand({ KeyId: sym, KeyPairSpec: "RSA_2048" }));
+    const pairPrivate = await h.kms.send(new DecryptCommand({ CiphertextBlob: pairNoPt.PrivateKeyCiphertextBlob }));
     keep("data-key-pair-private-decrypted", pairPrivate.Plaintext);
 
     const rsa = await keyOf({ KeySpec: "RSA_2048", KeyUsage: "ENCRYPT_DECRYPT" });
-    const rsaCt = await kms.send(new EncryptCommand({ KeyId: rsa, Plaintext: marker("rsa-plaintext"), EncryptionAlgorithm: "RSAES_OAEP_SHA_256" }));
-    keep("rsa-decrypted", (await kms.send(new DecryptCommand({ KeyId: rsa, CiphertextBlob: rsaCt.CiphertextBlob, EncryptionAlgorithm: "RSAES_OAEP_SHA_256" }))).Plaintext);
+    const rsaCt = await h.kms.send(new EncryptCommand({ KeyId: rsa, Plaintext: marker("rsa-plaintext"), EncryptionAlgorithm: "RSAES_OAEP_SHA_256" }));
+    keep("rsa-decrypted", (await h.kms.send(new DecryptCommand({ KeyId: rsa, CiphertextBlob: rsaCt.CiphertextBlob, EncryptionAlgorithm: "RSAES_OAEP_SHA_256" }))).Plaintext);
 
     const signer = await keyOf({ KeySpec: "ECC_NIST_P256", KeyUsage: "SIGN_VERIFY" });
     const message = marker("sign-message");
-    const sig = await kms.send(new SignCommand({ KeyId: signer, Message: message, SigningAlgorithm: "ECDSA_SHA_256" }));
-    await kms.send(new VerifyCommand({ KeyId: signer, Message: message, Signature: sig.Signature, SigningAlgorithm: "ECDSA_SHA_256" }));
+    const sig = await h.kms.send(new SignCommand({ KeyId: signer, Message: message, SigningAlgorithm: "ECDSA_SHA_256" }));
+    await h.kms.send(new VerifyCommand({ KeyId: signer, Message: message, Signature: sig.Signature, SigningAlgorithm: "ECDSA_SHA_256" }));
 
     const mac = await keyOf({ KeySpec: "HMAC_256", KeyUsage: "GENERATE_VERIFY_MAC" });
     const macMessage = marker("mac-message");
-    const tag = await kms.send(new GenerateMacCommand({ KeyId: mac, Message: macMessage, MacAlgorithm: "HMAC_SHA_256" }));
-    await kms.send(new VerifyMacCommand({ KeyId: mac, Message: macMessage, Mac: tag.Mac, MacAlgorithm: "HMAC_SHA_256" }));
+    const tag = await h.kms.send(new GenerateMacCommand({ KeyId: mac, Message: macMessage, MacAlgorithm: "HMAC_SHA_256" }));
+    await h.kms.send(new VerifyMacCommand({ KeyId: mac, Message: macMessage, Mac: tag.Mac, MacAlgorithm: "HMAC_SHA_256" }));
 
     const agreement = await keyOf({ KeySpec: "ECC_NIST_P256", KeyUsage: "KEY_AGREEMENT" });
-    await kms.send(new GetPublicKeyCommand({ KeyId: agreement }));
+    await h.kms.send(new GetPublicKeyCommand({ KeyId: agreement }));
     const peer = generateKeyPairSync("ec", { namedCurve: "prime256v1" }).publicKey.export({ type: "spki", format: "der" });
-    const shared = await kms.send(new DeriveSharedSecretCommand({ KeyId: agreement, KeyAgreementAlgorithm: "ECDH", PublicKey: peer }));
+    const shared = await h.kms.send(new DeriveSharedSecretCommand({ KeyId: agreement, KeyAgreementAlgorithm: "ECDH", PublicKey: peer }));
     keep("shared-secret", shared.SharedSecret);
 
     // Failures with a secret in the request.
-    await expectError(kms.send(new EncryptCommand({ KeyId: sym, Plaintext: Buffer.concat([marker("too-long"), Buffer.alloc(4096)]) })), "ValidationException");
-    await expectError(kms.send(new DecryptCommand({ CiphertextBlob: Buffer.concat([Buffer.from([1]), marker("bad-ciphertext")]) })), "InvalidCiphertextException");
-    await expectError(kms.send(new SignCommand({ KeyId: sym, Message: marker("wrong-usage-message"), SigningAlgorithm: "ECDSA_SHA_256" })), "InvalidKeyUsageException");
-    await kms.send(new DisableKeyCommand({ KeyId: sym2 }));
-    await expectError(kms.send(new EncryptCommand({ KeyId: sym2, Plaintext: marker("disabled-key-plaintext") })), "DisabledException");
+    await expectError(h.kms.send(new EncryptCommand({ KeyId: sym, Plaintext: Buffer.concat([marker("too-long"), Buffer.alloc(4096)]) })), "ValidationException");
+    await expectError(h.kms.send(new DecryptCommand({ CiphertextBlob: Buffer.concat([Buffer.from([1]), marker("bad-ciphertext")]) })), "InvalidCiphertextException");
+    await expectError(h.kms.send(new SignCommand({ KeyId: sym, Message: marker("wrong-usage-message"), SigningAlgorithm: "ECDSA_SHA_256" })), "InvalidKeyUsageException");
+    await h.kms.send(new DisableKeyCommand({ KeyId: sym2 }));
+    await expectError(h.kms.send(new EncryptCommand({ KeyId: sym2, Plaintext: marker("disabled-key-plaintext") })), "DisabledException");
 
     // A principal's secret access key: created, used, denied.
     const ids = new Identities(h.trent.store, h.trent.keystore);

@@ -7,17 +7,16 @@ import {
   DisableKeyCommand,
   EncryptCommand,
   ListKeysCommand,
-  type KMSClient,
 } from "@aws-sdk/client-kms";
 import assert from "node:assert/strict";
 import { rmSync } from "node:fs";
 import { join } from "node:path";
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import type { SecretBytes } from "../../src/crypto/secret-bytes.js";
 import type { Keystore, KeystoreStatus, WrappedKey } from "../../src/keystore/keystore.js";
 import { SoftwareKeystore } from "../../src/keystore/software-keystore.js";
 import { Identities } from "../../src/service/identities.js";
-import { expectError, startTrent, type Harness } from "../support/harness.js";
+import { createKeyId, expectError, useTrent } from "../support/harness.js";
 
 /** A software keystore the test can report as sealed (the dispatcher then refuses every call). */
 class SealableKeystore implements Keystore {
@@ -48,14 +47,8 @@ class SealableKeystore implements Keystore {
 
 const keystore = new SealableKeystore();
 const lines: Record<string, unknown>[] = [];
-let h: Harness;
-let kms: KMSClient;
 
-before(async () => {
-  h = await startTrent({ keystore, log: (l) => void lines.push(l) }, { TRENT_LOG_LEVEL: "debug" });
-  kms = h.client();
-});
-after(async () => h.stop());
+const h = useTrent({ keystore, log: (l) => void lines.push(l) }, { TRENT_LOG_LEVEL: "debug" });
 
 async function metrics(): Promise<string> {
   const r = await fetch(`${h.endpoint}/metrics`);
@@ -96,7 +89,7 @@ describe("health endpoints", () => {
       assert.equal(r.status, 503);
       assert.equal(r.body.checks?.["unsealed"], false);
       assert.equal(value(await metrics(), "trent_sealed"), 1);
-      await expectError(kms.send(new ListKeysCommand({})), "KMSInternalException");
+      await expectError(h.kms.send(new ListKeysCommand({})), "KMSInternalException");
     } finally {
       keystore.sealed = false;
     }
@@ -125,11 +118,11 @@ describe("metrics", () => {
 
   test("a successful call and a failed call move the request counter for their operation and error code, and the latency histogram", async () => {
     const before = await metrics();
-    const key = await kms.send(new CreateKeyCommand({}));
+    const key = await h.kms.send(new CreateKeyCommand({}));
     const keyId = key.KeyMetadata?.KeyId ?? "";
-    await kms.send(new EncryptCommand({ KeyId: keyId, Plaintext: Buffer.from("x") }));
-    await kms.send(new DisableKeyCommand({ KeyId: keyId }));
-    await expectError(kms.send(new EncryptCommand({ KeyId: keyId, Plaintext: Buffer.from("x") })), "DisabledException");
+    await h.kms.send(new EncryptCommand({ KeyId: keyId, Plaintext: Buffer.from("x") }));
+    await h.kms.send(new DisableKeyCommand({ KeyId: keyId }));
+    await expectError(h.kms.send(new EncryptCommand({ KeyId: keyId, Plaintext: Buffer.from("x") })), "DisabledException");
     const after = await metrics();
     const delta = (series: string) => value(after, series) - value(before, series);
     assert.equal(delta('trent_requests_total{operation="Encrypt",error_code="none"}'), 1);
@@ -141,10 +134,10 @@ describe("metrics", () => {
 
   test("keys by state follow CreateKey and DisableKey", async () => {
     const before = await metrics();
-    const keyId = (await kms.send(new CreateKeyCommand({}))).KeyMetadata?.KeyId ?? "";
+    const keyId = await createKeyId(h.kms);
     let now = await metrics();
     assert.equal(value(now, 'trent_keys{state="Enabled"}') - value(before, 'trent_keys{state="Enabled"}'), 1);
-    await kms.send(new DisableKeyCommand({ KeyId: keyId }));
+    await h.kms.send(new DisableKeyCommand({ KeyId: keyId }));
     now = await metrics();
     assert.equal(value(now, 'trent_keys{state="Enabled"}') - value(before, 'trent_keys{state="Enabled"}'), 0);
     assert.equal(value(now, 'trent_keys{state="Disabled"}') - value(before, 'trent_keys{state="Disabled"}'), 1);
@@ -153,11 +146,11 @@ describe("metrics", () => {
   });
 
   test("the material and store caches count hits as a key is used again; the credential cache counts a new access key's miss and then hits", async () => {
-    const keyId = (await kms.send(new CreateKeyCommand({}))).KeyMetadata?.KeyId ?? "";
+    const keyId = await createKeyId(h.kms);
     const before = await metrics();
-    const ct = await kms.send(new EncryptCommand({ KeyId: keyId, Plaintext: Buffer.from("x") }));
-    await kms.send(new DecryptCommand({ CiphertextBlob: ct.CiphertextBlob }));
-    await kms.send(new EncryptCommand({ KeyId: keyId, Plaintext: Buffer.from("y") }));
+    const ct = await h.kms.send(new EncryptCommand({ KeyId: keyId, Plaintext: Buffer.from("x") }));
+    await h.kms.send(new DecryptCommand({ CiphertextBlob: ct.CiphertextBlob }));
+    await h.kms.send(new EncryptCommand({ KeyId: keyId, Plaintext: Buffer.from("y") }));
     const mid = await metrics();
     const d = (a: string, b: string, series: string) => value(b, series) - value(a, series);
     const misses = d(before, mid, 'trent_cache_lookups_total{cache="material",result="miss"}');
@@ -179,8 +172,8 @@ describe("metrics", () => {
 
   test("store writes are timed by method and audit appends are timed", async () => {
     const before = await metrics();
-    await kms.send(new CreateKeyCommand({}));
-    await kms.send(new ListKeysCommand({}));
+    await h.kms.send(new CreateKeyCommand({}));
+    await h.kms.send(new ListKeysCommand({}));
     const after = await metrics();
     assert.equal(
       value(after, 'trent_store_write_duration_seconds_count{method="createKey"}') -
@@ -195,8 +188,8 @@ describe("metrics", () => {
 describe("structured logs", () => {
   test("every log line is a JSON object with a level name, a time and msg; at debug level each call has a line with its request id, operation and error code", async () => {
     lines.length = 0;
-    const ok = await kms.send(new ListKeysCommand({}));
-    await expectError(kms.send(new DisableKeyCommand({ KeyId: "00000000-0000-4000-8000-000000000000" })), "NotFoundException");
+    const ok = await h.kms.send(new ListKeysCommand({}));
+    await expectError(h.kms.send(new DisableKeyCommand({ KeyId: "00000000-0000-4000-8000-000000000000" })), "NotFoundException");
     for (const l of lines) {
       assert.equal(typeof l["level"], "string");
       assert.equal(typeof l["msg"], "string");
@@ -216,7 +209,7 @@ describe("structured logs", () => {
 describe("an audit log that cannot be written", () => {
   test("makes /readyz answer 503 with the audit check false, the audit health gauge 0, and refused appends counted", async () => {
     rmSync(join(h.dataDir, "audit"), { recursive: true, force: true });
-    await kms.send(new ListKeysCommand({}));
+    await h.kms.send(new ListKeysCommand({}));
     // Dev mode writes the audit log in the background (within 200 ms); the failed write marks it unhealthy.
     let r = await readyz();
     for (let i = 0; i < 50 && r.status === 200; i++) {
@@ -226,7 +219,7 @@ describe("an audit log that cannot be written", () => {
     assert.equal(r.status, 503);
     assert.equal(r.body.status, "not ready");
     assert.deepEqual(r.body.checks, { store: true, unsealed: true, audit: false, running: true });
-    await kms.send(new ListKeysCommand({})); // dev mode still answers; its record is refused
+    await h.kms.send(new ListKeysCommand({})); // dev mode still answers; its record is refused
     const text = await metrics();
     assert.equal(value(text, "trent_audit_healthy"), 0);
     assert.ok(value(text, "trent_audit_append_errors_total") >= 1);

@@ -1,17 +1,14 @@
 import {
-  CreateKeyCommand,
   DecryptCommand,
   EncryptCommand,
-  GetPublicKeyCommand,
   ReEncryptCommand,
   type EncryptionAlgorithmSpec,
-  type KMSClient,
 } from "@aws-sdk/client-kms";
 import assert from "node:assert/strict";
 import { constants, createPublicKey, publicEncrypt } from "node:crypto";
-import { after, before, describe, test } from "node:test";
-import { TempDir, openssl, pem } from "../../src/crypto/asymmetric/test-support/openssl.js";
-import { expectError, startTrent, type Harness } from "../support/harness.js";
+import { describe, test } from "node:test";
+import { createKeyRef, expectError, setup, useTrent, type KeyRef } from "../support/harness.js";
+import { createKeysWithPublicPem, openssl, useTempDir, type KeyWithPublicPem } from "../support/openssl.js";
 
 /**
  * Encrypt, Decrypt and ReEncrypt with ENCRYPT_DECRYPT asymmetric keys. The ciphertext is plain
@@ -28,39 +25,18 @@ const ALGS = [
   { alg: "RSAES_OAEP_SHA_256", md: "sha256" },
 ] as const;
 
-let h: Harness;
-let kms: KMSClient;
-let dir: TempDir;
-const keys = new Map<string, { keyId: string; arn: string; spki: Buffer; pubPem: string }>();
-let symmetric: { keyId: string; arn: string };
+const h = useTrent();
+const dir = useTempDir();
+let key: (spec: string) => KeyWithPublicPem;
+let symmetric: KeyRef;
 
-before(async () => {
-  h = await startTrent();
-  kms = h.client();
-  dir = await TempDir.create();
-  await Promise.all(
-    [...RSA.map((r) => r.spec), "SM2"].map(async (spec) => {
-      const md = (await kms.send(new CreateKeyCommand({ KeySpec: spec as "SM2", KeyUsage: "ENCRYPT_DECRYPT" }))).KeyMetadata;
-      const spki = Buffer.from((await kms.send(new GetPublicKeyCommand({ KeyId: md?.KeyId }))).PublicKey ?? []);
-      keys.set(spec, { keyId: md?.KeyId ?? "", arn: md?.Arn ?? "", spki, pubPem: await dir.write(`${spec}.pub.pem`, pem("PUBLIC KEY", spki)) });
-    }),
-  );
-  const sym = (await kms.send(new CreateKeyCommand({}))).KeyMetadata;
-  symmetric = { keyId: sym?.KeyId ?? "", arn: sym?.Arn ?? "" };
+setup(async () => {
+  key = await createKeysWithPublicPem(h.kms, dir, [...RSA.map((r) => r.spec), "SM2"], "ENCRYPT_DECRYPT");
+  symmetric = await createKeyRef(h.kms);
 });
-after(async () => {
-  await dir.remove();
-  await h.stop();
-});
-
-function key(spec: string): { keyId: string; arn: string; spki: Buffer; pubPem: string } {
-  const k = keys.get(spec);
-  if (k === undefined) throw new Error(`no ${spec} key`);
-  return k;
-}
 
 async function decrypt(spec: string, alg: EncryptionAlgorithmSpec, ciphertext: Uint8Array): Promise<Buffer> {
-  const r = await kms.send(new DecryptCommand({ CiphertextBlob: ciphertext, KeyId: key(spec).keyId, EncryptionAlgorithm: alg }));
+  const r = await h.kms.send(new DecryptCommand({ CiphertextBlob: ciphertext, KeyId: key(spec).keyId, EncryptionAlgorithm: alg }));
   assert.equal(r.KeyId, key(spec).arn);
   assert.equal(r.EncryptionAlgorithm, alg);
   return Buffer.from(r.Plaintext ?? []);
@@ -71,14 +47,14 @@ describe("RSA Encrypt and Decrypt", () => {
     for (const { alg, md } of ALGS) {
       test(`${spec} ${alg}: a ciphertext is ${bytes} bytes of RSA-OAEP and decrypts, up to ${max[alg]} bytes of plaintext`, async () => {
         for (const plaintext of [Buffer.from("x"), Buffer.alloc(max[alg], 0xa5)]) {
-          const enc = await kms.send(new EncryptCommand({ KeyId: key(spec).keyId, Plaintext: plaintext, EncryptionAlgorithm: alg }));
+          const enc = await h.kms.send(new EncryptCommand({ KeyId: key(spec).keyId, Plaintext: plaintext, EncryptionAlgorithm: alg }));
           assert.equal(enc.KeyId, key(spec).arn);
           assert.equal(enc.EncryptionAlgorithm, alg);
           assert.equal(enc.CiphertextBlob?.length, bytes);
           assert.deepEqual(await decrypt(spec, alg, enc.CiphertextBlob ?? new Uint8Array()), plaintext);
         }
         const err = await expectError(
-          kms.send(new EncryptCommand({ KeyId: key(spec).keyId, Plaintext: Buffer.alloc(max[alg] + 1), EncryptionAlgorithm: alg })),
+          h.kms.send(new EncryptCommand({ KeyId: key(spec).keyId, Plaintext: Buffer.alloc(max[alg] + 1), EncryptionAlgorithm: alg })),
           "ValidationException",
         );
         assert.equal(err.message, `Algorithm ${alg} and key spec ${spec} cannot encrypt data larger than ${max[alg]} bytes.`);
@@ -114,7 +90,7 @@ describe("RSA Encrypt and Decrypt", () => {
 describe("SM2PKE", () => {
   test("SM2 Encrypt and Decrypt round-trip, and openssl pkeyutl -encrypt ciphertexts decrypt", async () => {
     const plaintext = Buffer.from("SM2 public key encryption");
-    const enc = await kms.send(new EncryptCommand({ KeyId: key("SM2").keyId, Plaintext: plaintext, EncryptionAlgorithm: "SM2PKE" }));
+    const enc = await h.kms.send(new EncryptCommand({ KeyId: key("SM2").keyId, Plaintext: plaintext, EncryptionAlgorithm: "SM2PKE" }));
     assert.equal(enc.EncryptionAlgorithm, "SM2PKE");
     assert.deepEqual(await decrypt("SM2", "SM2PKE", enc.CiphertextBlob ?? new Uint8Array()), plaintext);
     const ptPath = await dir.write("sm2.pt", plaintext);
@@ -125,7 +101,7 @@ describe("SM2PKE", () => {
 
   test("SM2PKE plaintext is limited to 1024 bytes", async () => {
     const err = await expectError(
-      kms.send(new EncryptCommand({ KeyId: key("SM2").keyId, Plaintext: Buffer.alloc(1025), EncryptionAlgorithm: "SM2PKE" })),
+      h.kms.send(new EncryptCommand({ KeyId: key("SM2").keyId, Plaintext: Buffer.alloc(1025), EncryptionAlgorithm: "SM2PKE" })),
       "ValidationException",
     );
     assert.equal(err.message, "Algorithm SM2PKE and key spec SM2 cannot encrypt data larger than 1024 bytes.");
@@ -134,14 +110,14 @@ describe("SM2PKE", () => {
 
 describe("asymmetric encryption errors", () => {
   test("Encrypt without EncryptionAlgorithm (SYMMETRIC_DEFAULT) is InvalidKeyUsageException in AWS's words", async () => {
-    const err = await expectError(kms.send(new EncryptCommand({ KeyId: key("RSA_4096").keyId, Plaintext: Buffer.from("x") })), "InvalidKeyUsageException");
+    const err = await expectError(h.kms.send(new EncryptCommand({ KeyId: key("RSA_4096").keyId, Plaintext: Buffer.from("x") })), "InvalidKeyUsageException");
     assert.equal(err.message, "Algorithm SYMMETRIC_DEFAULT is incompatible with key spec RSA_4096.");
     await expectError(
-      kms.send(new EncryptCommand({ KeyId: key("RSA_2048").keyId, Plaintext: Buffer.from("x"), EncryptionAlgorithm: "SM2PKE" })),
+      h.kms.send(new EncryptCommand({ KeyId: key("RSA_2048").keyId, Plaintext: Buffer.from("x"), EncryptionAlgorithm: "SM2PKE" })),
       "InvalidKeyUsageException",
     );
     await expectError(
-      kms.send(new EncryptCommand({ KeyId: symmetric.keyId, Plaintext: Buffer.from("x"), EncryptionAlgorithm: "RSAES_OAEP_SHA_256" })),
+      h.kms.send(new EncryptCommand({ KeyId: symmetric.keyId, Plaintext: Buffer.from("x"), EncryptionAlgorithm: "RSAES_OAEP_SHA_256" })),
       "InvalidKeyUsageException",
     );
   });
@@ -149,46 +125,46 @@ describe("asymmetric encryption errors", () => {
   test("an encryption context with an asymmetric key is a ValidationException, in Encrypt and Decrypt", async () => {
     const ec = { purpose: "test" };
     const err = await expectError(
-      kms.send(new EncryptCommand({ KeyId: key("RSA_2048").keyId, Plaintext: Buffer.from("x"), EncryptionAlgorithm: "RSAES_OAEP_SHA_256", EncryptionContext: ec })),
+      h.kms.send(new EncryptCommand({ KeyId: key("RSA_2048").keyId, Plaintext: Buffer.from("x"), EncryptionAlgorithm: "RSAES_OAEP_SHA_256", EncryptionContext: ec })),
       "ValidationException",
     );
     assert.equal(err.message, "EncryptionContext is not supported when encrypting/decrypting with asymmetric CMKs.");
-    const enc = await kms.send(new EncryptCommand({ KeyId: key("RSA_2048").keyId, Plaintext: Buffer.from("x"), EncryptionAlgorithm: "RSAES_OAEP_SHA_256" }));
+    const enc = await h.kms.send(new EncryptCommand({ KeyId: key("RSA_2048").keyId, Plaintext: Buffer.from("x"), EncryptionAlgorithm: "RSAES_OAEP_SHA_256" }));
     await expectError(
-      kms.send(new DecryptCommand({ CiphertextBlob: enc.CiphertextBlob, KeyId: key("RSA_2048").keyId, EncryptionAlgorithm: "RSAES_OAEP_SHA_256", EncryptionContext: ec })),
+      h.kms.send(new DecryptCommand({ CiphertextBlob: enc.CiphertextBlob, KeyId: key("RSA_2048").keyId, EncryptionAlgorithm: "RSAES_OAEP_SHA_256", EncryptionContext: ec })),
       "ValidationException",
     );
   });
 
   test("Decrypt of an RSA ciphertext needs KeyId and EncryptionAlgorithm; a wrong one is InvalidCiphertextException", async () => {
     const { keyId } = key("RSA_3072");
-    const enc = await kms.send(new EncryptCommand({ KeyId: keyId, Plaintext: Buffer.from("x"), EncryptionAlgorithm: "RSAES_OAEP_SHA_256" }));
+    const enc = await h.kms.send(new EncryptCommand({ KeyId: keyId, Plaintext: Buffer.from("x"), EncryptionAlgorithm: "RSAES_OAEP_SHA_256" }));
     const blob = enc.CiphertextBlob;
-    await expectError(kms.send(new DecryptCommand({ CiphertextBlob: blob })), "InvalidCiphertextException");
-    await expectError(kms.send(new DecryptCommand({ CiphertextBlob: blob, KeyId: keyId })), "InvalidCiphertextException");
-    await expectError(kms.send(new DecryptCommand({ CiphertextBlob: blob, EncryptionAlgorithm: "RSAES_OAEP_SHA_256" })), "InvalidCiphertextException");
+    await expectError(h.kms.send(new DecryptCommand({ CiphertextBlob: blob })), "InvalidCiphertextException");
+    await expectError(h.kms.send(new DecryptCommand({ CiphertextBlob: blob, KeyId: keyId })), "InvalidCiphertextException");
+    await expectError(h.kms.send(new DecryptCommand({ CiphertextBlob: blob, EncryptionAlgorithm: "RSAES_OAEP_SHA_256" })), "InvalidCiphertextException");
     await expectError(
-      kms.send(new DecryptCommand({ CiphertextBlob: blob, KeyId: keyId, EncryptionAlgorithm: "RSAES_OAEP_SHA_1" })),
+      h.kms.send(new DecryptCommand({ CiphertextBlob: blob, KeyId: keyId, EncryptionAlgorithm: "RSAES_OAEP_SHA_1" })),
       "InvalidCiphertextException",
     );
     await expectError(
-      kms.send(new DecryptCommand({ CiphertextBlob: blob, KeyId: key("RSA_4096").keyId, EncryptionAlgorithm: "RSAES_OAEP_SHA_256" })),
+      h.kms.send(new DecryptCommand({ CiphertextBlob: blob, KeyId: key("RSA_4096").keyId, EncryptionAlgorithm: "RSAES_OAEP_SHA_256" })),
       "InvalidCiphertextException",
     );
     const tampered = Buffer.from(blob ?? []);
     tampered[10] = (tampered[10] ?? 0) ^ 1;
     await expectError(
-      kms.send(new DecryptCommand({ CiphertextBlob: tampered, KeyId: keyId, EncryptionAlgorithm: "RSAES_OAEP_SHA_256" })),
+      h.kms.send(new DecryptCommand({ CiphertextBlob: tampered, KeyId: keyId, EncryptionAlgorithm: "RSAES_OAEP_SHA_256" })),
       "InvalidCiphertextException",
     );
-    const ok = await kms.send(new DecryptCommand({ CiphertextBlob: blob, KeyId: keyId, EncryptionAlgorithm: "RSAES_OAEP_SHA_256" }));
+    const ok = await h.kms.send(new DecryptCommand({ CiphertextBlob: blob, KeyId: keyId, EncryptionAlgorithm: "RSAES_OAEP_SHA_256" }));
     assert.equal(Buffer.from(ok.Plaintext ?? []).toString(), "x");
     assert.equal(ok.KeyMaterialId, undefined, "KeyMaterialId is reported for symmetric keys only");
   });
 
   test("Decrypt with an asymmetric algorithm and a symmetric KeyId is InvalidKeyUsageException", async () => {
     await expectError(
-      kms.send(new DecryptCommand({ CiphertextBlob: Buffer.alloc(256, 1), KeyId: symmetric.keyId, EncryptionAlgorithm: "RSAES_OAEP_SHA_256" })),
+      h.kms.send(new DecryptCommand({ CiphertextBlob: Buffer.alloc(256, 1), KeyId: symmetric.keyId, EncryptionAlgorithm: "RSAES_OAEP_SHA_256" })),
       "InvalidKeyUsageException",
     );
   });
@@ -198,9 +174,9 @@ describe("ReEncrypt between symmetric and RSA keys", () => {
   test("symmetric -> RSA -> symmetric keeps the plaintext and reports each side's algorithm and key material", async () => {
     const plaintext = Buffer.from("moves between key types");
     const ec = { app: "trent" };
-    const first = await kms.send(new EncryptCommand({ KeyId: symmetric.keyId, Plaintext: plaintext, EncryptionContext: ec }));
+    const first = await h.kms.send(new EncryptCommand({ KeyId: symmetric.keyId, Plaintext: plaintext, EncryptionContext: ec }));
 
-    const toRsa = await kms.send(
+    const toRsa = await h.kms.send(
       new ReEncryptCommand({
         CiphertextBlob: first.CiphertextBlob,
         SourceEncryptionContext: ec,
@@ -217,7 +193,7 @@ describe("ReEncrypt between symmetric and RSA keys", () => {
     assert.equal(toRsa.CiphertextBlob?.length, 256);
     assert.deepEqual(await decrypt("RSA_2048", "RSAES_OAEP_SHA_256", toRsa.CiphertextBlob ?? new Uint8Array()), plaintext);
 
-    const back = await kms.send(
+    const back = await h.kms.send(
       new ReEncryptCommand({
         CiphertextBlob: toRsa.CiphertextBlob,
         SourceKeyId: key("RSA_2048").keyId,
@@ -231,46 +207,29 @@ describe("ReEncrypt between symmetric and RSA keys", () => {
     assert.equal(back.DestinationEncryptionAlgorithm, "SYMMETRIC_DEFAULT");
     assert.equal(back.SourceKeyMaterialId, undefined);
     assert.ok(back.DestinationKeyMaterialId);
-    const dec = await kms.send(new DecryptCommand({ CiphertextBlob: back.CiphertextBlob, EncryptionContext: { app: "again" } }));
+    const dec = await h.kms.send(new DecryptCommand({ CiphertextBlob: back.CiphertextBlob, EncryptionContext: { app: "again" } }));
     assert.deepEqual(Buffer.from(dec.Plaintext ?? []), plaintext);
   });
 
   test("RSA -> RSA with different algorithms, and the errors of the asymmetric sides", async () => {
-    const enc = await kms.send(new EncryptCommand({ KeyId: key("RSA_3072").keyId, Plaintext: Buffer.from("rsa to rsa"), EncryptionAlgorithm: "RSAES_OAEP_SHA_1" }));
-    const r = await kms.send(
-      new ReEncryptCommand({
-        CiphertextBlob: enc.CiphertextBlob,
-        SourceKeyId: key("RSA_3072").keyId,
-        SourceEncryptionAlgorithm: "RSAES_OAEP_SHA_1",
-        DestinationKeyId: key("RSA_4096").keyId,
-        DestinationEncryptionAlgorithm: "RSAES_OAEP_SHA_256",
-      }),
+    const enc = await h.kms.send(new EncryptCommand({ KeyId: key("RSA_3072").keyId, Plaintext: Buffer.from("rsa to rsa"), EncryptionAlgorithm: "RSAES_OAEP_SHA_1" }));
+    const source = { CiphertextBlob: enc.CiphertextBlob, SourceKeyId: key("RSA_3072").keyId, SourceEncryptionAlgorithm: "RSAES_OAEP_SHA_1" } as const;
+    const r = await h.kms.send(
+      new ReEncryptCommand({ ...source, DestinationKeyId: key("RSA_4096").keyId, DestinationEncryptionAlgorithm: "RSAES_OAEP_SHA_256" }),
     );
     assert.equal((await decrypt("RSA_4096", "RSAES_OAEP_SHA_256", r.CiphertextBlob ?? new Uint8Array())).toString(), "rsa to rsa");
     // Without the source algorithm the RSA ciphertext is read as a symmetric blob: not one.
     await expectError(
-      kms.send(new ReEncryptCommand({ CiphertextBlob: enc.CiphertextBlob, SourceKeyId: key("RSA_3072").keyId, DestinationKeyId: symmetric.keyId })),
+      h.kms.send(new ReEncryptCommand({ CiphertextBlob: enc.CiphertextBlob, SourceKeyId: key("RSA_3072").keyId, DestinationKeyId: symmetric.keyId })),
       "InvalidCiphertextException",
     );
     // Without a destination algorithm the RSA destination is asked for SYMMETRIC_DEFAULT.
-    await expectError(
-      kms.send(
-        new ReEncryptCommand({
-          CiphertextBlob: enc.CiphertextBlob,
-          SourceKeyId: key("RSA_3072").keyId,
-          SourceEncryptionAlgorithm: "RSAES_OAEP_SHA_1",
-          DestinationKeyId: key("RSA_2048").keyId,
-        }),
-      ),
-      "InvalidKeyUsageException",
-    );
+    await expectError(h.kms.send(new ReEncryptCommand({ ...source, DestinationKeyId: key("RSA_2048").keyId })), "InvalidKeyUsageException");
     // A destination encryption context with an RSA destination.
     await expectError(
-      kms.send(
+      h.kms.send(
         new ReEncryptCommand({
-          CiphertextBlob: enc.CiphertextBlob,
-          SourceKeyId: key("RSA_3072").keyId,
-          SourceEncryptionAlgorithm: "RSAES_OAEP_SHA_1",
+          ...source,
           DestinationKeyId: key("RSA_2048").keyId,
           DestinationEncryptionAlgorithm: "RSAES_OAEP_SHA_1",
           DestinationEncryptionContext: { a: "b" },
@@ -281,9 +240,9 @@ describe("ReEncrypt between symmetric and RSA keys", () => {
   });
 
   test("a plaintext too long for the RSA destination is the same ValidationException as Encrypt's", async () => {
-    const first = await kms.send(new EncryptCommand({ KeyId: symmetric.keyId, Plaintext: Buffer.alloc(300, 1) }));
+    const first = await h.kms.send(new EncryptCommand({ KeyId: symmetric.keyId, Plaintext: Buffer.alloc(300, 1) }));
     const err = await expectError(
-      kms.send(new ReEncryptCommand({ CiphertextBlob: first.CiphertextBlob, DestinationKeyId: key("RSA_2048").keyId, DestinationEncryptionAlgorithm: "RSAES_OAEP_SHA_1" })),
+      h.kms.send(new ReEncryptCommand({ CiphertextBlob: first.CiphertextBlob, DestinationKeyId: key("RSA_2048").keyId, DestinationEncryptionAlgorithm: "RSAES_OAEP_SHA_1" })),
       "ValidationException",
     );
     assert.equal(err.message, "Algorithm RSAES_OAEP_SHA_1 and key spec RSA_2048 cannot encrypt data larger than 214 bytes.");

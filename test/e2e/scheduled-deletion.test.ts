@@ -1,86 +1,34 @@
 import {
   CancelKeyDeletionCommand,
   CreateAliasCommand,
-  CreateKeyCommand,
   DecryptCommand,
   DescribeKeyCommand,
   EncryptCommand,
-  KMSClient,
   ListAliasesCommand,
   ScheduleKeyDeletionCommand,
+  type KMSClient,
 } from "@aws-sdk/client-kms";
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
-import { REGION, expectError, startTrent, type Harness } from "../support/harness.js";
+import { describe, test } from "node:test";
+import { useTrentOnClock } from "../support/clock.js";
+import { createKeyId, expectError } from "../support/harness.js";
+import { allPages } from "../support/paging.js";
 
-// The service clock is injected: real time plus an offset that the test moves forward between
-// phases. SigV4 checks request dates against the same clock (5 minutes either way), so the client
-// signs with systemClockOffset = offset. The SDK re-samples its offset from every response's Date
-// header, which Trent writes from the real clock, so a middleware puts the offset back before
-// each request is signed.
+// The service clock is injected (test/support/clock.ts): real time plus an offset that the test
+// moves forward between phases.
 
 const DAY_MS = 86_400_000;
-let offset = 0;
-const now = (): number => Date.now() + offset;
-
-let h: Harness;
-let client: KMSClient | undefined;
-const events: Record<string, unknown>[] = [];
-
-/** The client of this file: it signs every request with the service's current notion of time. */
-function kms(): KMSClient {
-  if (client !== undefined) return client;
-  const c = new KMSClient({
-    endpoint: h.endpoint,
-    region: REGION,
-    maxAttempts: 1,
-    credentials: { accessKeyId: "test", secretAccessKey: "test" },
-    systemClockOffset: offset,
-  });
-  c.middlewareStack.add(
-    (next) => async (args) => {
-      c.config.systemClockOffset = offset;
-      return next(args);
-    },
-    { step: "initialize", name: "serviceClockOffset" },
-  );
-  client = c;
-  return c;
-}
-
-/** Moves the service clock so that it reads `at` (epoch ms) now. */
-function setClock(at: number): void {
-  offset = at - Date.now();
-}
+const { h, clock, events, kms } = useTrentOnClock();
+const now = clock.now;
 
 async function aliasNames(c: KMSClient): Promise<string[]> {
-  const names: string[] = [];
-  let marker: string | undefined;
-  for (let page = 0; page < 50; page++) {
-    const r = await c.send(new ListAliasesCommand({ Limit: 100, ...(marker ? { Marker: marker } : {}) }));
-    for (const a of r.Aliases ?? []) if (a.AliasName !== undefined) names.push(a.AliasName);
-    if (r.Truncated !== true || r.NextMarker === undefined) return names.sort();
-    marker = r.NextMarker;
-  }
-  throw new Error("ListAliases did not finish within 50 pages");
+  const { items } = await allPages("ListAliases", 50, (marker) => c.send(new ListAliasesCommand({ Limit: 100, ...marker })), (r) => r.Aliases);
+  return items.flatMap((a) => (a.AliasName === undefined ? [] : [a.AliasName])).sort();
 }
 
 async function state(c: KMSClient, keyId: string): Promise<string | undefined> {
   return (await c.send(new DescribeKeyCommand({ KeyId: keyId }))).KeyMetadata?.KeyState;
 }
-
-before(async () => {
-  // The periodic sweep is pushed out of the way (the largest interval a timer takes), so that
-  // only the test's own runOnce calls carry out deletions.
-  h = await startTrent(
-    { now, log: (line) => void events.push(line) },
-    { TRENT_SWEEP_INTERVAL_MS: "2147483647" },
-  );
-});
-after(async () => {
-  client?.destroy();
-  await h.stop();
-});
 
 describe("scheduled key deletion", () => {
   let due7 = ""; // scheduled for 7 days
@@ -93,7 +41,7 @@ describe("scheduled key deletion", () => {
 
   test("ScheduleKeyDeletion sets a deletion date 7 days ahead, and runOnce before that date deletes nothing", async () => {
     const c = kms();
-    const create = async (d: string) => (await c.send(new CreateKeyCommand({ Description: d }))).KeyMetadata?.KeyId ?? "";
+    const create = (d: string) => createKeyId(c, { Description: d });
     due7 = await create("due in 7 days");
     due30 = await create("due in 30 days");
     cancelled = await create("cancelled");
@@ -116,7 +64,7 @@ describe("scheduled key deletion", () => {
     await c.send(new CancelKeyDeletionCommand({ KeyId: cancelled }));
 
     assert.equal(await h.trent.scheduler.runOnce(), 0);
-    setClock(dueDate - 60_000); // one minute before the date
+    clock.set(dueDate - 60_000); // one minute before the date
     assert.equal(await h.trent.scheduler.runOnce(), 0);
     // Requests signed at the moved clock are accepted, and the key is still only pending deletion.
     assert.equal(await state(c, due7), "PendingDeletion");
@@ -124,7 +72,7 @@ describe("scheduled key deletion", () => {
   });
 
   test("once the clock passes DeletionDate, runOnce deletes the key and its aliases, and only that key", async () => {
-    setClock(dueDate + 1_000);
+    clock.set(dueDate + 1_000);
     assert.equal(await h.trent.scheduler.runOnce(), 1);
     const c = kms();
     await expectError(c.send(new DescribeKeyCommand({ KeyId: due7 })), "NotFoundException");
@@ -153,9 +101,9 @@ describe("scheduled key deletion", () => {
   });
 
   test("a cancelled deletion is never carried out, however far the clock moves", async () => {
-    setClock(due30Date + 1_000);
+    clock.set(due30Date + 1_000);
     assert.equal(await h.trent.scheduler.runOnce(), 1, "only the 30-day key is due");
-    setClock(due30Date + 400 * DAY_MS);
+    clock.set(due30Date + 400 * DAY_MS);
     assert.equal(await h.trent.scheduler.runOnce(), 0);
     const c = kms();
     await expectError(c.send(new DescribeKeyCommand({ KeyId: due30 })), "NotFoundException");

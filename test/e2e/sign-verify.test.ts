@@ -1,10 +1,7 @@
 import {
   CreateAliasCommand,
-  CreateKeyCommand,
-  GetPublicKeyCommand,
   SignCommand,
   VerifyCommand,
-  type KMSClient,
   type KeySpec,
   type MessageType,
   type SigningAlgorithmSpec,
@@ -12,10 +9,10 @@ import {
 import { ed25519ph } from "@noble/curves/ed25519.js";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import { mlDsaExternalMu } from "../../src/crypto/asymmetric/index.js";
-import { TempDir, openssl, pem } from "../../src/crypto/asymmetric/test-support/openssl.js";
-import { expectError, startTrent, type Harness } from "../support/harness.js";
+import { expectError, setup, useTrent } from "../support/harness.js";
+import { createKeysWithPublicPem, openssl, useTempDir, type KeyWithPublicPem } from "../support/openssl.js";
 
 /**
  * Sign and Verify through the SDK for every signing key spec. Trent's signatures are checked by
@@ -42,45 +39,24 @@ const ECDSA: readonly { spec: KeySpec; alg: SigningAlgorithmSpec; md: "sha256" |
   { spec: "ECC_SECG_P256K1", alg: "ECDSA_SHA_256", md: "sha256" },
 ];
 
-let h: Harness;
-let kms: KMSClient;
-let dir: TempDir;
-const keys = new Map<string, { keyId: string; arn: string; spki: Buffer; pubPem: string }>();
+const h = useTrent();
+const dir = useTempDir();
+let key: (spec: string) => KeyWithPublicPem;
 
-before(async () => {
-  h = await startTrent();
-  kms = h.client();
-  dir = await TempDir.create();
+setup(async () => {
   await dir.write("msg.bin", MESSAGE);
-  await Promise.all(
-    SPECS.map(async (spec) => {
-      const md = (await kms.send(new CreateKeyCommand({ KeySpec: spec, KeyUsage: "SIGN_VERIFY" }))).KeyMetadata;
-      const pub = await kms.send(new GetPublicKeyCommand({ KeyId: md?.KeyId }));
-      const spki = Buffer.from(pub.PublicKey ?? []);
-      keys.set(spec, { keyId: md?.KeyId ?? "", arn: md?.Arn ?? "", spki, pubPem: await dir.write(`${spec}.pub.pem`, pem("PUBLIC KEY", spki)) });
-    }),
-  );
+  key = await createKeysWithPublicPem(h.kms, dir, SPECS, "SIGN_VERIFY");
 });
-after(async () => {
-  await dir.remove();
-  await h.stop();
-});
-
-function key(spec: string): { keyId: string; arn: string; spki: Buffer; pubPem: string } {
-  const k = keys.get(spec);
-  if (k === undefined) throw new Error(`no ${spec} key`);
-  return k;
-}
 
 async function signWith(spec: string, alg: SigningAlgorithmSpec, message: Uint8Array, type: MessageType = "RAW"): Promise<Buffer> {
-  const r = await kms.send(new SignCommand({ KeyId: key(spec).keyId, Message: message, MessageType: type, SigningAlgorithm: alg }));
+  const r = await h.kms.send(new SignCommand({ KeyId: key(spec).keyId, Message: message, MessageType: type, SigningAlgorithm: alg }));
   assert.equal(r.KeyId, key(spec).arn, "Sign answers with the key ARN");
   assert.equal(r.SigningAlgorithm, alg);
   return Buffer.from(r.Signature ?? []);
 }
 
 async function verifyWith(spec: string, alg: SigningAlgorithmSpec, message: Uint8Array, signature: Uint8Array, type: MessageType = "RAW"): Promise<void> {
-  const r = await kms.send(
+  const r = await h.kms.send(
     new VerifyCommand({ KeyId: key(spec).keyId, Message: message, MessageType: type, Signature: signature, SigningAlgorithm: alg }),
   );
   assert.equal(r.SignatureValid, true);
@@ -195,7 +171,7 @@ describe("Verify rejects what does not verify", () => {
   test("a signature of another key does not verify", async () => {
     const sig = await signWith("RSA_3072", "RSASSA_PKCS1_V1_5_SHA_256", MESSAGE);
     await expectError(
-      kms.send(new VerifyCommand({ KeyId: key("RSA_4096").keyId, Message: MESSAGE, Signature: sig, SigningAlgorithm: "RSASSA_PKCS1_V1_5_SHA_256" })),
+      h.kms.send(new VerifyCommand({ KeyId: key("RSA_4096").keyId, Message: MESSAGE, Signature: sig, SigningAlgorithm: "RSASSA_PKCS1_V1_5_SHA_256" })),
       "KMSInvalidSignatureException",
     );
   });
@@ -227,11 +203,11 @@ describe("Sign and Verify input checks", () => {
   });
 
   test("Sign accepts an alias and answers with the key ARN; DryRun answers DryRunOperationException", async () => {
-    await kms.send(new CreateAliasCommand({ AliasName: "alias/signer", TargetKeyId: key("ECC_NIST_P384").keyId }));
-    const r = await kms.send(new SignCommand({ KeyId: "alias/signer", Message: MESSAGE, SigningAlgorithm: "ECDSA_SHA_384" }));
+    await h.kms.send(new CreateAliasCommand({ AliasName: "alias/signer", TargetKeyId: key("ECC_NIST_P384").keyId }));
+    const r = await h.kms.send(new SignCommand({ KeyId: "alias/signer", Message: MESSAGE, SigningAlgorithm: "ECDSA_SHA_384" }));
     assert.equal(r.KeyId, key("ECC_NIST_P384").arn);
     await expectError(
-      kms.send(new SignCommand({ KeyId: "alias/signer", Message: MESSAGE, SigningAlgorithm: "ECDSA_SHA_384", DryRun: true })),
+      h.kms.send(new SignCommand({ KeyId: "alias/signer", Message: MESSAGE, SigningAlgorithm: "ECDSA_SHA_384", DryRun: true })),
       "DryRunOperationException",
     );
   });

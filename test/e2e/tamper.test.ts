@@ -1,13 +1,12 @@
-import { CreateKeyCommand, DecryptCommand, EncryptCommand, type KMSClient } from "@aws-sdk/client-kms";
+import { CreateKeyCommand, DecryptCommand, EncryptCommand } from "@aws-sdk/client-kms";
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
-import { expectError, startTrent, type Harness } from "../support/harness.js";
+import { describe, test } from "node:test";
+import { expectError, setup, useTrent } from "../support/harness.js";
 
 // Every tampered ciphertext must give the same InvalidCiphertextException: no oracle that tells
 // a flipped header byte from a flipped tag byte or a truncated body.
 
-let h: Harness;
-let kms: KMSClient;
+const h = useTrent();
 let keyId = "";
 let blob: Uint8Array = new Uint8Array(0);
 
@@ -39,7 +38,7 @@ interface Outcome {
 /** What a Decrypt gives. Never holds the plaintext. */
 async function decryptOutcome(ciphertext: Uint8Array, ec: Record<string, string> | undefined): Promise<Outcome> {
   try {
-    await kms.send(new DecryptCommand({ CiphertextBlob: ciphertext, ...(ec === undefined ? {} : { EncryptionContext: ec }) }));
+    await h.kms.send(new DecryptCommand({ CiphertextBlob: ciphertext, ...(ec === undefined ? {} : { EncryptionContext: ec }) }));
     return { name: "OK", message: "", status: 200 };
   } catch (e) {
     const err = e as Error & { $metadata?: { httpStatusCode?: number } };
@@ -61,20 +60,17 @@ function distinct(outcomes: readonly Outcome[]): string[] {
   return [...new Set(outcomes.map((o) => `${o.status} ${o.message}`))];
 }
 
-before(async () => {
-  h = await startTrent();
-  kms = h.client();
-  const created = await kms.send(new CreateKeyCommand({ Description: "tamper test" }));
+setup(async () => {
+  const created = await h.kms.send(new CreateKeyCommand({ Description: "tamper test" }));
   keyId = created.KeyMetadata?.KeyId ?? "";
-  const enc = await kms.send(new EncryptCommand({ KeyId: keyId, Plaintext: PLAINTEXT, EncryptionContext: EC }));
+  const enc = await h.kms.send(new EncryptCommand({ KeyId: keyId, Plaintext: PLAINTEXT, EncryptionContext: EC }));
   blob = enc.CiphertextBlob ?? new Uint8Array(0);
 });
-after(async () => h.stop());
 
 describe("Decrypt of tampered ciphertexts", () => {
   test("the untouched ciphertext decrypts with its encryption context (in any order)", async () => {
     assert.ok(blob.length > PLAINTEXT.length);
-    const r = await kms.send(
+    const r = await h.kms.send(
       new DecryptCommand({ CiphertextBlob: blob, EncryptionContext: { "é": "ü", purpose: "tamper", tenant: "acme" } }),
     );
     assert.ok(Buffer.from(r.Plaintext ?? []).equals(PLAINTEXT), "decrypted bytes differ from the plaintext");
@@ -101,7 +97,7 @@ describe("Decrypt of tampered ciphertexts", () => {
   });
 
   test("an empty ciphertext blob is refused by validation (ValidationException), before any crypto", async () => {
-    await expectError(kms.send(new DecryptCommand({ CiphertextBlob: new Uint8Array(0), EncryptionContext: EC })), "ValidationException");
+    await expectError(h.kms.send(new DecryptCommand({ CiphertextBlob: new Uint8Array(0), EncryptionContext: EC })), "ValidationException");
   });
 
   test("an appended byte gives InvalidCiphertextException", async () => {

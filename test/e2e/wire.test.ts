@@ -3,14 +3,12 @@
  * SigV4 (requests signed with @smithy/signature-v4, the SDK's own signer), error bodies and status
  * codes, and UnsupportedOperationException for every operation Trent lists as not implemented.
  */
-import { SignatureV4 } from "@smithy/signature-v4";
-import type { SourceData } from "@smithy/types";
 import assert from "node:assert/strict";
-import { createHash, createHmac, type Hash, type Hmac } from "node:crypto";
 import { after, before, describe, test } from "node:test";
 import { MAX_BODY_BYTES } from "../../src/api/http-server.js";
 import { NOT_IMPLEMENTED } from "../../src/ops/registry.js";
 import { DEV_ACCOUNT, startTrent, type Harness } from "../support/harness.js";
+import { signedHeaders } from "../support/signed-request.js";
 
 let h: Harness;
 let url: URL;
@@ -20,26 +18,6 @@ before(async () => {
   url = new URL(h.endpoint);
 });
 after(async () => h.stop());
-
-function toBuffer(data: SourceData): Buffer {
-  if (typeof data === "string") return Buffer.from(data, "utf8");
-  if (ArrayBuffer.isView(data)) return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-  return Buffer.from(data);
-}
-
-/** SHA-256 / HMAC-SHA-256 for @smithy/signature-v4, on node:crypto. */
-class Sha256 {
-  readonly #h: Hash | Hmac;
-  constructor(secret?: SourceData) {
-    this.#h = secret === undefined ? createHash("sha256") : createHmac("sha256", toBuffer(secret));
-  }
-  update(data: SourceData): void {
-    this.#h.update(toBuffer(data));
-  }
-  digest(): Promise<Uint8Array> {
-    return Promise.resolve(new Uint8Array(this.#h.digest()));
-  }
-}
 
 interface WireRequest {
   /** Operation name; `null` sends no X-Amz-Target header. */
@@ -71,29 +49,10 @@ async function call(req: WireRequest = {}): Promise<WireResponse> {
   if (req.contentType !== null) headers["content-type"] = req.contentType ?? "application/x-amz-json-1.1";
   const target = req.target ?? (req.op === null ? undefined : `TrentService.${req.op ?? "ListKeys"}`);
   if (target !== undefined) headers["x-amz-target"] = target;
-  let sent: Record<string, string> = headers;
-  if (req.unsigned !== true) {
-    const signer = new SignatureV4({
-      service: "kms",
-      region: req.region ?? "us-east-1",
-      credentials: { accessKeyId: req.accessKeyId ?? "test", secretAccessKey: req.secret ?? "test" },
-      sha256: Sha256,
-    });
-    const signed = await signer.sign(
-      {
-        method,
-        protocol: "http:",
-        hostname: url.hostname,
-        port: Number(url.port),
-        path: "/",
-        query: {},
-        headers,
-        ...(body === undefined ? {} : { body }),
-      },
-      { signingDate: new Date(req.at ?? Date.now()) },
-    );
-    sent = { ...(signed.headers as Record<string, string>) };
-  }
+  const sent =
+    req.unsigned === true
+      ? headers
+      : await signedHeaders(url, { method, headers, body, region: req.region, accessKeyId: req.accessKeyId, secret: req.secret, at: req.at });
   // fetch sends the same Host itself (url.host), which is what was signed.
   delete sent["host"];
   const res = await fetch(new URL("/", url), { method, headers: sent, ...(body === undefined ? {} : { body }) });
@@ -270,18 +229,10 @@ describe("authentication (all HTTP 400, as on AWS's JSON protocol)", () => {
   });
 
   test("a body changed after signing is InvalidSignatureException", async () => {
-    const signer = new SignatureV4({ service: "kms", region: "us-east-1", credentials: { accessKeyId: "test", secretAccessKey: "test" }, sha256: Sha256 });
-    const signed = await signer.sign({
-      method: "POST",
-      protocol: "http:",
-      hostname: url.hostname,
-      port: Number(url.port),
-      path: "/",
-      query: {},
+    const headers = await signedHeaders(url, {
       headers: { host: url.host, "content-type": "application/x-amz-json-1.1", "x-amz-target": "TrentService.ListKeys" },
       body: '{"Limit":1}',
     });
-    const headers = { ...(signed.headers as Record<string, string>) };
     delete headers["host"];
     const res = await fetch(new URL("/", url), { method: "POST", headers, body: '{"Limit":2}' });
     assertError({ status: res.status, headers: res.headers, text: await res.text() }, 400, "InvalidSignatureException", SIGNATURE_MISMATCH);

@@ -2,7 +2,7 @@ import { CreateKeyCommand, type CreateKeyCommandInput, type KMSClient } from "@a
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { Identities } from "../../src/service/identities.js";
-import { DEV_ACCOUNT, REGION, startTrent, type Harness } from "./harness.js";
+import { DEV_ACCOUNT, REGION, startTrent, useFixture, type Harness } from "./harness.js";
 import type { TrentDeps } from "../../src/service/trent.js";
 
 /** Shared set-up for the authorization tables: accounts, users and roles with real access keys. */
@@ -160,6 +160,56 @@ export async function startWorld(deps: TrentDeps = {}): Promise<World> {
       return id;
     },
     stop: () => h.stop(),
+  };
+}
+
+export interface WorldFixture extends World {
+  /** Principals by the test file's short names, filled by its set-up. */
+  readonly p: Record<string, Principal>;
+  /** Key ids by the test file's short names, filled by its set-up. */
+  readonly k: Record<string, string>;
+  /** The key id named `name` ("" before the set-up made it). */
+  key(name: string): string;
+  /** The ARN of the key named `name`, read when a case runs (after the set-up). */
+  arn(name: string): () => string;
+  /** The principal named `name`; throws for one the set-up did not make. */
+  who(name: string): Principal;
+}
+
+/**
+ * One World for the whole test file: started by a `setup` step (harness.ts; the file's own `setup`
+ * steps registered after this call find it running), stopped by an `after` hook. The World's
+ * members are usable from inside set-up steps, hooks and tests; before it started, they throw.
+ */
+export function useWorld(deps: TrentDeps = {}): WorldFixture {
+  const get = useFixture("useWorld", () => startWorld(deps), (w) => w.stop());
+  const p: Record<string, Principal> = {};
+  const k: Record<string, string> = {};
+  const key = (name: string): string => k[name] ?? "";
+  return {
+    get h() {
+      return get().h;
+    },
+    get ids() {
+      return get().ids;
+    },
+    get rootA() {
+      return get().rootA;
+    },
+    user: (name, policies, account) => get().user(name, policies, account),
+    role: (name, policies, account) => get().role(name, policies, account),
+    accountRoot: (account) => get().accountRoot(account),
+    createKey: (input, by) => get().createKey(input, by),
+    stop: () => get().stop(),
+    p,
+    k,
+    key,
+    arn: (name) => () => keyArnOf(key(name)),
+    who: (name) => {
+      const x = p[name];
+      if (x === undefined) throw new Error(`no principal ${name}`);
+      return x;
+    },
   };
 }
 

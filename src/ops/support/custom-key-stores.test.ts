@@ -4,6 +4,7 @@ import { createSoftHsmToken, SOFTHSM_MODULE, softHsmSkipReason, type SoftHsmToke
 import { SecretBytes } from "../../crypto/secret-bytes.js";
 import type { CustomKeyStoreRecord } from "../../domain/custom-key-store.js";
 import { KmsError } from "../../domain/errors.js";
+import { keyRecordFixture } from "../../domain/key-record-fixture.js";
 import type { KeyRecord } from "../../domain/key-record.js";
 import { SoftwareKeystore } from "../../keystore/software-keystore.js";
 import { Pkcs11Token } from "../../keystore/pkcs11-token.js";
@@ -84,18 +85,7 @@ describe("custom key store connections (SoftHSM)", { skip }, () => {
     const keyId = "00000000-0000-4000-8000-00000000abcd";
     const materialId = await a.generateKey(connected, keyId, random);
     const key: KeyRecord & { customKeyStoreId: string } = {
-      keyId,
-      accountId: rec.accountId,
-      region: rec.region,
-      createdAt: clock,
-      description: "",
-      keyUsage: "ENCRYPT_DECRYPT",
-      keySpec: "SYMMETRIC_DEFAULT",
-      origin: "AWS_CLOUDHSM",
-      keyState: "Enabled",
-      policy: "{}",
-      tags: [],
-      rotation: { enabled: false, periodDays: 365, onDemandCount: 0 },
+      ...keyRecordFixture({ keyId, accountId: rec.accountId, region: rec.region, createdAt: clock, origin: "AWS_CLOUDHSM" }),
       customKeyStoreId: rec.customKeyStoreId,
       currentMaterialId: materialId,
       revision: 1,

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { createPrivateKey, createPublicKey, randomBytes } from "node:crypto";
 import { describe, test } from "node:test";
+import { keyRecordFixture } from "../../domain/key-record-fixture.js";
 import { materialBinding, type KeyRecord } from "../../domain/key-record.js";
 import { SoftwareKeystore } from "../../keystore/software-keystore.js";
 import { MemoryStore } from "../../store/memory-store.js";
@@ -9,22 +10,12 @@ import { KeyMaterials } from "./key-materials.js";
 const KEY_ID = "0b7e3c52-9c6e-4f0a-8a43-3f5e2d1c0b9a";
 
 function record(spec: string, materialId: string): KeyRecord {
-  return {
+  return keyRecordFixture({
     keyId: KEY_ID,
-    accountId: "111122223333",
-    region: "us-east-1",
-    createdAt: 0,
-    description: "",
     keyUsage: spec.startsWith("HMAC_") ? "GENERATE_VERIFY_MAC" : "SIGN_VERIFY",
     keySpec: spec,
-    origin: "AWS_KMS",
-    keyState: "Enabled",
-    policy: "{}",
-    tags: [],
-    rotation: { enabled: false, periodDays: 365, onDemandCount: 0 },
     currentMaterialId: materialId,
-    revision: 0,
-  };
+  });
 }
 
 describe("KeyMaterials.generate", () => {
