@@ -109,7 +109,8 @@ for (const spec of SPECS) {
           const badMsg = Buffer.from(msg);
           badMsg[0] = (badMsg[0] ?? 0) ^ 0x80;
           assert.equal(verify(spec, alg, type, badMsg, sig, pair.publicKey), false);
-          assert.equal(verify(spec, alg, type, msg, sig.subarray(1), pair.publicKey), false);
+          // Drop the last byte: dropping a leading zero byte would leave the same number (1 time in 256).
+          assert.equal(verify(spec, alg, type, msg, sig.subarray(0, sig.length - 1), pair.publicKey), false);
           assert.equal(verify(spec, alg, type, msg, Buffer.alloc(sig.length, 0xff), pair.publicKey), false);
           assert.equal(verify(spec, alg, type, msg, Buffer.alloc(0), pair.publicKey), false);
         }
