@@ -125,8 +125,12 @@ describe("sealed keystore (Shamir)", () => {
     // Well-formed shares of the right set that belong to some other secret.
     const forged = await splitSecret(material(), { id: setId, shares: 5, threshold: 3 });
     const ks = await SealedKeystore.open(dir);
+    // Numbers 3..5 differ from the good shares' 1 and 2; pick one whose x coordinate differs too
+    // (x coordinates are random per split: two of three candidates can collide at most).
+    const taken = new Set([shares[0], shares[1]].map((t) => parseShare(t ?? "").x));
+    const wrong = forged.slice(2).find((t) => !taken.has(parseShare(t).x)) ?? "";
     await ks.submitShare(shares[0] ?? "");
-    await ks.submitShare(forged[3] ?? "");
+    await ks.submitShare(wrong);
     await assert.rejects(ks.submitShare(shares[1] ?? ""), (e: unknown) => {
       unsealError("reconstruction-failed", 0)(e);
       assert.equal((e as Error).message, "the shares did not reconstruct the unseal key; submission reset");
@@ -213,7 +217,9 @@ describe("sealed keystore (Shamir)", () => {
     const forged = await splitSecret(material(), { id: setId, shares: 5, threshold: 3 });
     const ks = await SealedKeystore.open(dir);
     const before = readFileSync(join(dir, "sealed-root.json"), "utf8");
-    await assert.rejects(ks.rekey([shares[0] ?? "", shares[1] ?? "", forged[2] ?? ""], { shares: 3, threshold: 2 }), unsealError("reconstruction-failed"));
+    const taken = new Set([shares[0], shares[1]].map((t) => parseShare(t ?? "").x));
+    const wrong = forged.slice(2).find((t) => !taken.has(parseShare(t).x)) ?? "";
+    await assert.rejects(ks.rekey([shares[0] ?? "", shares[1] ?? "", wrong], { shares: 3, threshold: 2 }), unsealError("reconstruction-failed"));
     await assert.rejects(ks.rekey(at(shares, 1, 2, 2), { shares: 3, threshold: 2 }), /needs 3 distinct shares/);
     assert.equal(readFileSync(join(dir, "sealed-root.json"), "utf8"), before);
     // A sealed keystore can be rekeyed and stays sealed.
