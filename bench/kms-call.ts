@@ -6,13 +6,28 @@ export interface KmsReply {
   readonly json: Record<string, unknown>;
 }
 
-/** One signed KMS call over a fresh connection (set-up and probes, not load). */
-export function kmsCall(endpoint: string, region: string, op: string, payload: unknown, timeoutMs = 5000): Promise<KmsReply> {
+export interface Credentials {
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+}
+
+/** Trent's dev-mode root credentials. */
+export const DEV_CREDENTIALS: Credentials = { accessKeyId: "test", secretAccessKey: "test" };
+
+/** One signed KMS call over a fresh connection (set-up and probes, not load); signed as the dev root unless `credentials`. */
+export function kmsCall(
+  endpoint: string,
+  region: string,
+  op: string,
+  payload: unknown,
+  timeoutMs = 5000,
+  credentials: Credentials = DEV_CREDENTIALS,
+): Promise<KmsReply> {
   const u = new URL(endpoint);
   const host = `${u.hostname}:${u.port}`;
   const body = JSON.stringify(payload);
   const target = `TrentService.${op}`;
-  const sig = new SigV4Signer({ accessKeyId: "test", secretAccessKey: "test", region }).sign(host, target, body);
+  const sig = new SigV4Signer({ ...credentials, region }).sign(host, target, body);
   return new Promise((resolve, reject) => {
     const req = request(
       {
@@ -53,12 +68,19 @@ export function kmsCall(endpoint: string, region: string, op: string, payload: u
 }
 
 /** Calls until one succeeds (HTTP 200) or `timeoutMs` passes; resolves with the ms it took. */
-export async function firstSuccess(endpoint: string, region: string, op: string, payload: unknown, timeoutMs = 10_000): Promise<KmsReply> {
+export async function firstSuccess(
+  endpoint: string,
+  region: string,
+  op: string,
+  payload: unknown,
+  timeoutMs = 10_000,
+  credentials: Credentials = DEV_CREDENTIALS,
+): Promise<KmsReply> {
   const deadline = performance.now() + timeoutMs;
   let last = "";
   for (let attempt = 0; attempt < 1000 && performance.now() < deadline; attempt++) {
     try {
-      const r = await kmsCall(endpoint, region, op, payload);
+      const r = await kmsCall(endpoint, region, op, payload, 5000, credentials);
       if (r.status === 200) return r;
       last = `HTTP ${r.status} ${JSON.stringify(r.json).slice(0, 200)}`;
     } catch (e) {

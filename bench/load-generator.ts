@@ -1,7 +1,7 @@
 /**
  * The load generator, run as its own process (forked by bench/run.ts) so that it never shares
  * an event loop with the orchestrator. It answers messages of bench/load-protocol.ts one at a
- * time: define a key set, prepare a Decrypt pool, run a phase.
+ * time: define a key set, prepare a Decrypt pool, take a pool of prepared requests (Verify), run a phase.
  */
 import { randomBytes } from "node:crypto";
 import { AgentClient, RawConnection, type Call, type ClientKind, type LoadClient } from "./http-clients.js";
@@ -9,7 +9,7 @@ import type { FromLoadGen, PhaseResult, PhaseSpec, ToLoadGen } from "./load-prot
 import { clockTicksPerSecond, processCpuTicks, systemCpuTicks } from "./proc-stats.js";
 import { SigV4Signer } from "./sigv4-signer.js";
 import { LatencyRecorder } from "./stats.js";
-import { makeWorkload, poolEncryptBody, type DecryptEntry, type Workload } from "./workloads.js";
+import { makeWorkload, poolEncryptBody, type PoolEntry, type Workload } from "./workloads.js";
 
 const REQUEST_TIMEOUT_MS = 10_000;
 /** After the measured window, loops still waiting this long are abandoned. */
@@ -18,7 +18,7 @@ const MAX_SAMPLES = 5;
 const LATENCY_CAPACITY = 4_000_000;
 
 const keySets = new Map<string, readonly string[]>();
-const pools = new Map<string, readonly DecryptEntry[]>();
+const pools = new Map<string, readonly PoolEntry[]>();
 const signers = new Map<string, SigV4Signer>();
 
 function signer(region: string, credentials: PhaseSpec["credentials"] = { accessKeyId: "test", secretAccessKey: "test" }): SigV4Signer {
@@ -55,7 +55,7 @@ async function preparePool(m: Extract<ToLoadGen, { kind: "pool" }>): Promise<str
   const hostHeader = `${host}:${port}`;
   const s = signer(m.region);
   const conns = Array.from({ length: 4 }, () => new RawConnection(host, port));
-  const entries: DecryptEntry[] = [];
+  const entries: PoolEntry[] = [];
   let next = 0;
   let blobBytes = 0;
   const deadline = Date.now() + 30_000;
@@ -96,8 +96,8 @@ function marks(serverPid: number): Marks {
 async function runPhase(spec: PhaseSpec): Promise<PhaseResult> {
   const keyIds = keySets.get(spec.keySet);
   if (keyIds === undefined) throw new Error(`unknown key set ${spec.keySet}`);
-  const pool = spec.decryptPool === undefined ? undefined : pools.get(spec.decryptPool);
-  if (spec.decryptPool !== undefined && pool === undefined) throw new Error(`unknown Decrypt pool ${spec.decryptPool}`);
+  const pool = spec.pool === undefined ? undefined : pools.get(spec.pool);
+  if (spec.pool !== undefined && pool === undefined) throw new Error(`unknown pool ${spec.pool}`);
   const workload: Workload = makeWorkload(spec.workload, keyIds, pool, spec.echo);
   const { host, port } = hostPort(spec.endpoint);
   const hostHeader = `${host}:${port}`;
@@ -204,6 +204,9 @@ async function handle(m: ToLoadGen): Promise<FromLoadGen> {
       return { id: m.id, ok: true, info: `${m.keyIds.length} keys` };
     case "pool":
       return { id: m.id, ok: true, info: await preparePool(m) };
+    case "entries":
+      pools.set(m.name, m.entries);
+      return { id: m.id, ok: true, info: `${m.entries.length} prepared requests` };
     case "phase":
       return { id: m.id, ok: true, result: await runPhase(m.spec) };
     case "exit":

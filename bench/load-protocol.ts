@@ -1,5 +1,5 @@
 import type { ClientKind } from "./http-clients.js";
-import type { WorkloadSpec } from "./workloads.js";
+import type { PoolEntry, WorkloadSpec } from "./workloads.js";
 
 /** One measured phase: a workload at one concurrency against one server. */
 export interface PhaseSpec {
@@ -11,8 +11,8 @@ export interface PhaseSpec {
   readonly workload: WorkloadSpec;
   /** Name of a key set defined earlier (keys are picked at random from it). */
   readonly keySet: string;
-  /** Name of a Decrypt pool prepared earlier (Decrypt only). */
-  readonly decryptPool?: string;
+  /** Name of a pool of prepared requests defined earlier (Decrypt: ciphertexts; Verify: signatures). */
+  readonly pool?: string;
   readonly concurrency: number;
   readonly warmupMs: number;
   readonly durationMs: number;
@@ -59,6 +59,8 @@ export type ToLoadGen =
       readonly plaintextBytes: number;
       readonly count: number;
     }
+  /** A pool of requests prepared by the orchestrator (Verify: signatures made at set-up). */
+  | { readonly id: number; readonly kind: "entries"; readonly name: string; readonly entries: readonly PoolEntry[] }
   | { readonly id: number; readonly kind: "phase"; readonly spec: PhaseSpec }
   | { readonly id: number; readonly kind: "exit" };
 

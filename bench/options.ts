@@ -1,5 +1,5 @@
 import type { ClientKind } from "./http-clients.js";
-import type { WorkloadSpec } from "./workloads.js";
+import { isKeyTypeWorkload, type WorkloadSpec } from "./workloads.js";
 
 export interface BenchOptions {
   readonly quick: boolean;
@@ -28,15 +28,28 @@ export interface BenchOptions {
   readonly authzDurationMs: number;
   /** Alternating software-key / HSM-key Encrypt 4 KB rounds (bench/cks-bench.ts); 0 skips them. */
   readonly cksRounds: number;
+  /** Sign, Verify, GenerateMac and GenerateDataKeyPair workloads chosen with --ops (bench/key-types-bench.ts). */
+  readonly keyTypeWorkloads: readonly WorkloadSpec[];
+  /** Rounds of those workloads beside Encrypt 64 B (order reversed every other round); 0 skips them. */
+  readonly keyTypeRounds: number;
+  readonly keyTypeDurationMs: number;
+  readonly keyTypeConcurrency: readonly number[];
+  /** Alternating dev / production (durable audit) Encrypt rounds per concurrency (bench/audit-bench.ts); 0 skips them. */
+  readonly auditRounds: number;
+  readonly auditDurationMs: number;
+  readonly auditConcurrency: readonly number[];
+  /** A directory on a real disk for the durable-audit comparison (fsync costs there); also runs on /dev/shm. */
+  readonly auditDiskRoot: string | undefined;
 }
 
 export const USAGE = `usage: npm run bench -- [options]
-  --quick                 short phases (about 40 s in all)
+  --quick                 short phases (about 85 s in all)
   --warmup S              warm-up seconds per phase        (env TRENT_BENCH_WARMUP, default 0.5)
   --prime S               unmeasured load per server before measuring (default 5, quick 1.5)
   --duration S            measured seconds per phase       (env TRENT_BENCH_DURATION, default 4)
   --concurrency 1,16,64   keep-alive connections per phase
-  --ops LIST              encrypt64,encrypt4k,decrypt,gdk
+  --ops LIST              encrypt64,encrypt4k,decrypt,gdk (the main table, beside the echo server) and
+                          sign-ecc,verify-ecc,sign-rsa,verify-rsa,mac,dkp-ecc (their own section, beside Encrypt 64 B)
   --scale-keys N          keys in the large store, 0 skips the scale phase (env TRENT_BENCH_SCALE_KEYS, default 100000)
   --scale-rounds N        alternating 10-key / large-store Encrypt rounds (default 4, quick 1)
   --client raw|agent      load generator HTTP client (env TRENT_BENCH_CLIENT, default raw)
@@ -46,6 +59,15 @@ export const USAGE = `usage: npm run bench -- [options]
   --authz-rounds N        alternating default-policy / 20-statement-policy Encrypt rounds, 0 skips them (default 12, quick 4)
   --authz-duration S      measured seconds of each of those phases (default 1.5, quick 0.6)
   --cks-rounds N          alternating software-key / SoftHSM-key Encrypt 4 KB rounds, 0 skips them (default 4, quick 2)
+  --keytype-rounds N      rounds of the sign/verify/mac/dkp ops beside Encrypt 64 B, 0 skips them (default 2, quick 1)
+  --keytype-duration S    measured seconds of each of those phases (default 1, quick 0.5)
+  --keytype-concurrency L connections for those phases (default 16,1)
+  --audit-rounds N        alternating dev / production (durable audit) Encrypt 64 B rounds per concurrency and
+                          filesystem, 0 skips them (default 4, quick 2)
+  --audit-duration S      measured seconds of each of those phases (default 1.5, quick 0.5)
+  --audit-concurrency L   connections for those phases (default 16,64)
+  --audit-disk-root DIR   disk directory for that comparison besides /dev/shm (default: --data-root if it is
+                          not tmpfs, else the OS temp directory if it is not tmpfs, else the project directory)
   --keep                  keep the data directories`;
 
 const WORKLOADS: Record<string, WorkloadSpec> = {
@@ -53,7 +75,17 @@ const WORKLOADS: Record<string, WorkloadSpec> = {
   encrypt4k: { op: "Encrypt", plaintextBytes: 4096 },
   decrypt: { op: "Decrypt", plaintextBytes: 64 },
   gdk: { op: "GenerateDataKey", plaintextBytes: 0 },
+  "sign-ecc": { op: "Sign", plaintextBytes: 64, keySpec: "ECC_NIST_P256", algorithm: "ECDSA_SHA_256" },
+  "verify-ecc": { op: "Verify", plaintextBytes: 64, keySpec: "ECC_NIST_P256", algorithm: "ECDSA_SHA_256" },
+  "sign-rsa": { op: "Sign", plaintextBytes: 64, keySpec: "RSA_2048", algorithm: "RSASSA_PSS_SHA_256" },
+  "verify-rsa": { op: "Verify", plaintextBytes: 64, keySpec: "RSA_2048", algorithm: "RSASSA_PSS_SHA_256" },
+  mac: { op: "GenerateMac", plaintextBytes: 64, keySpec: "HMAC_256", algorithm: "HMAC_SHA_256" },
+  "dkp-ecc": { op: "GenerateDataKeyPair", plaintextBytes: 0, keySpec: "ECC_NIST_P256" },
 };
+
+function list(name: string, v: string | undefined): number[] {
+  return (v ?? "").split(",").map((s) => positive(name, s, 1));
+}
 
 function positive(name: string, v: string | undefined, min = 0): number {
   const n = Number(v);
@@ -78,6 +110,13 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): B
   let authzRounds = quick ? 4 : 12;
   let authzDurationS = quick ? 0.6 : 1.5;
   let cksRounds = quick ? 2 : 4;
+  let keyTypeRounds = quick ? 1 : 2;
+  let keyTypeDurationS = quick ? 0.5 : 1;
+  let keyTypeConcurrency = [16, 1];
+  let auditRounds = quick ? 2 : 4;
+  let auditDurationS = quick ? 0.5 : 1.5;
+  let auditConcurrency = [16, 64];
+  let auditDiskRoot: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = (): string | undefined => argv[++i];
@@ -94,7 +133,7 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): B
         durationS = positive(a, value(), 0.1);
         break;
       case "--concurrency":
-        concurrency = (value() ?? "").split(",").map((s) => positive(a, s, 1));
+        concurrency = list(a, value());
         break;
       case "--ops":
         ops = (value() ?? "").split(",");
@@ -129,6 +168,28 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): B
       case "--cks-rounds":
         cksRounds = positive(a, value());
         break;
+      case "--keytype-rounds":
+        keyTypeRounds = positive(a, value());
+        break;
+      case "--keytype-duration":
+        keyTypeDurationS = positive(a, value(), 0.1);
+        break;
+      case "--keytype-concurrency":
+        keyTypeConcurrency = list(a, value());
+        break;
+      case "--audit-rounds":
+        auditRounds = positive(a, value());
+        break;
+      case "--audit-duration":
+        auditDurationS = positive(a, value(), 0.1);
+        break;
+      case "--audit-concurrency":
+        auditConcurrency = list(a, value());
+        break;
+      case "--audit-disk-root":
+        auditDiskRoot = value();
+        if (auditDiskRoot === undefined) throw new Error("--audit-disk-root needs a directory");
+        break;
       case "--help":
       case "-h":
         throw new Error(USAGE);
@@ -138,11 +199,13 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): B
   }
   if (client !== "raw" && client !== "agent") throw new Error(`--client must be raw or agent, not ${String(client)}`);
   if (!Number.isFinite(warmupS) || !Number.isFinite(durationS) || durationS <= 0) throw new Error("bad --warmup/--duration");
-  const workloads = ops.map((o) => {
+  const chosen = ops.map((o) => {
     const w = WORKLOADS[o];
     if (w === undefined) throw new Error(`unknown op ${o}; known: ${Object.keys(WORKLOADS).join(",")}`);
     return w;
   });
+  const workloads = chosen.filter((w) => !isKeyTypeWorkload(w));
+  const keyTypeWorkloads = chosen.filter(isKeyTypeWorkload);
   return {
     quick,
     warmupMs: Math.round(warmupS * 1000),
@@ -161,5 +224,13 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): B
     authzRounds: Math.floor(authzRounds),
     authzDurationMs: Math.round(authzDurationS * 1000),
     cksRounds: Math.floor(cksRounds),
+    keyTypeWorkloads,
+    keyTypeRounds: Math.floor(keyTypeRounds),
+    keyTypeDurationMs: Math.round(keyTypeDurationS * 1000),
+    keyTypeConcurrency,
+    auditRounds: Math.floor(auditRounds),
+    auditDurationMs: Math.round(auditDurationS * 1000),
+    auditConcurrency,
+    auditDiskRoot,
   };
 }

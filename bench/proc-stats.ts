@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 
 let ticksPerSecond: number | undefined;
 
@@ -57,5 +57,32 @@ export function systemCpuTicks(): { busy: number; steal: number; total: number }
     return { busy: at(0) + at(1) + at(2) + at(5) + at(6), steal: at(7), total: f.reduce((a, b) => a + b, 0) };
   } catch {
     return { busy: 0, steal: 0, total: 0 };
+  }
+}
+
+export interface ProcessActivity {
+  /** read-like + write-like system calls (/proc/<pid>/io syscr + syscw: sockets and files). */
+  readonly syscalls: number;
+  /** Voluntary context switches (the process blocked: epoll_wait with nothing to do, fsync, locks), all threads. */
+  readonly voluntarySwitches: number;
+}
+
+/** Counters of a process over all its threads; undefined once it is gone or unreadable. */
+export function processActivity(pid: number): ProcessActivity | undefined {
+  try {
+    const io = readFileSync(`/proc/${pid}/io`, "utf8");
+    const field = (name: string): number => Number(new RegExp(`^${name}:\\s+(\\d+)`, "m").exec(io)?.[1] ?? NaN);
+    let voluntarySwitches = 0;
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      try {
+        const status = readFileSync(`/proc/${pid}/task/${tid}/status`, "utf8");
+        voluntarySwitches += Number(/^voluntary_ctxt_switches:\s+(\d+)/m.exec(status)?.[1] ?? 0);
+      } catch {
+        // the thread ended
+      }
+    }
+    return { syscalls: field("syscr") + field("syscw"), voluntarySwitches };
+  } catch {
+    return undefined;
   }
 }

@@ -47,6 +47,8 @@ export interface ReportInput {
   readonly scale: ScaleReport | undefined;
   readonly profiles: readonly ProfileReport[];
   readonly problems: readonly string[];
+  /** Target lines of sections rendered elsewhere (the durable-audit comparison). */
+  readonly extraTargets?: readonly string[];
 }
 
 const f0 = (n: number): string => (Number.isFinite(n) ? Math.round(n).toLocaleString("en-US") : "n/a");
@@ -108,7 +110,7 @@ export function renderReport(input: ReportInput): string {
     for (const p of input.problems) L.push(`- **${p}**`);
     L.push("");
   }
-  L.push("## Targets", "", ...targetLines(input), "");
+  L.push("## Targets", "", ...targetLines(input), ...(input.extraTargets ?? []), "");
   L.push(
     "## Throughput, latency and server CPU (Trent beside the bare node:http echo server)",
     "",

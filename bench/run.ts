@@ -3,7 +3,10 @@
  * child processes, drives them from a third process (bench/load-generator.ts) over keep-alive
  * HTTP with real SigV4, checks every reply, and prints a markdown report: req/s, p50/p99, server
  * CPU per request (from /proc), Trent as a fraction of the echo server, and the scale figures
- * (100,000 keys against 10: Encrypt throughput, resident memory, start-up).
+ * (100,000 keys against 10: Encrypt throughput, resident memory, start-up), then its sections:
+ * Sign/Verify/GenerateMac/GenerateDataKeyPair beside Encrypt 64 B (key-types-bench.ts), the
+ * authorization cost (authz-bench.ts), the custom key store (cks-bench.ts) and production mode's
+ * durable audit beside dev mode on tmpfs and on a disk (audit-bench.ts).
  * `npm run bench -- --help` lists the options.
  */
 import { accessSync, constants, existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
@@ -16,13 +19,32 @@ import { firstSuccess, kmsCall } from "./kms-call.js";
 import { LoadDriver } from "./load-driver.js";
 import type { PhaseResult, PhaseSpec } from "./load-protocol.js";
 import { parseOptions, type BenchOptions } from "./options.js";
-import { processMemory } from "./proc-stats.js";
+import { processActivity, processMemory, type ProcessActivity } from "./proc-stats.js";
 import { renderReport, type ProfileReport, type Row, type ScaleReport, type Startup, type StoreSide } from "./report.js";
 import { seedKeys, seedKeysCached } from "./seed-keys.js";
 import { ServerProcess } from "./server-process.js";
 import { workloadLabel, type WorkloadSpec } from "./workloads.js";
 import { AUTHZ_ACCESS_KEY, createPolicyKeys, renderAuthz, seedAuthzPrincipals, type AuthzReport } from "./authz-bench.js";
 import { cksSkipReason, renderCks, setUpCustomKeyStore, type CksReport } from "./cks-bench.js";
+import { isReference, keySetFor, poolFor, renderKeyTypes, setUpKeyTypes, type KeyTypeReport, type KeyTypeSeries } from "./key-types-bench.js";
+import {
+  appendStats,
+  auditBase,
+  auditTargetLines,
+  auditLines,
+  auditRoots,
+  probeFsync,
+  renderAudit,
+  requestsServed,
+  startDevTrent,
+  startProductionTrent,
+  type AuditPhase,
+  type AuditReport,
+  type AuditRootReport,
+  type AuditSeries,
+  type AuditTrent,
+  type FsyncProbe,
+} from "./audit-bench.js";
 
 const HERE = dirname(fileURLToPath(import.meta.url)); // dist/bench
 const ROOT = resolve(HERE, "..", "..");
@@ -57,14 +79,17 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
   });
 }
 
-function chooseDataRoot(opts: BenchOptions): string {
-  if (opts.dataRoot !== undefined) return opts.dataRoot;
+function writableShm(): string | undefined {
   try {
     accessSync("/dev/shm", constants.W_OK);
     return "/dev/shm";
   } catch {
-    return os.tmpdir();
+    return undefined;
   }
+}
+
+function chooseDataRoot(opts: BenchOptions): string {
+  return opts.dataRoot ?? writableShm() ?? os.tmpdir();
 }
 
 interface RunningTrent {
@@ -194,11 +219,15 @@ async function main(): Promise<number> {
   let scale: ScaleReport | undefined;
   let authz: AuthzReport | undefined;
   let cks: CksReport | string | undefined;
+  let keyTypes: KeyTypeReport | undefined;
+  let audit: AuditReport | undefined;
   const profiles: ProfileReport[] = [];
+  /** Directories made outside `base` (the durable-audit section's, on other filesystems). */
+  const extraDirs: string[] = [];
   onInterrupt.push(() => {
     for (const s of servers) s.child.kill("SIGKILL");
     lg?.kill();
-    if (!opts.keep) rmSync(base, { recursive: true, force: true });
+    if (!opts.keep) for (const d of [base, ...extraDirs]) rmSync(d, { recursive: true, force: true });
   });
   try {
     log(`data directories under ${base}`);
@@ -229,19 +258,22 @@ async function main(): Promise<number> {
     );
     log(`Decrypt pool: ${pool.info ?? ""}`);
 
-    const spec = (w: WorkloadSpec, c: number, server: ServerProcess, echoTarget: boolean, keySet: string): PhaseSpec => ({
-      endpoint: server.endpoint,
-      serverPid: server.pid,
-      echo: echoTarget,
-      workload: w,
-      keySet,
-      ...(w.op === "Decrypt" ? { decryptPool: "decrypt64" } : {}),
-      concurrency: c,
-      warmupMs: opts.warmupMs,
-      durationMs: opts.durationMs,
-      client: opts.client,
-      region: REGION,
-    });
+    const spec = (w: WorkloadSpec, c: number, server: ServerProcess, echoTarget: boolean, keySet: string): PhaseSpec => {
+      const pool = w.op === "Decrypt" ? "decrypt64" : poolFor(w);
+      return {
+        endpoint: server.endpoint,
+        serverPid: server.pid,
+        echo: echoTarget,
+        workload: w,
+        keySet,
+        ...(pool !== undefined ? { pool } : {}),
+        concurrency: c,
+        warmupMs: opts.warmupMs,
+        durationMs: opts.durationMs,
+        client: opts.client,
+        region: REGION,
+      };
+    };
 
     log(`priming both servers (${opts.primeMs / 1000} s each, not measured)`);
     await prime(lg, trentSmall.proc, opts.primeMs, opts.workloads.map((w) => spec(w, 16, trentSmall.proc, false, "small")));
@@ -299,6 +331,31 @@ async function main(): Promise<number> {
         large: side(opts.scaleKeys, trentLarge, largeRounds, largeMemoryAfterStart),
       };
       await trentLarge.proc.stop();
+    }
+
+    if (opts.keyTypeRounds > 0 && opts.keyTypeWorkloads.length > 0) {
+      // After the scale section (whose 10-key side reports this Trent's memory), before authorization.
+      log(`asymmetric, HMAC and key-pair operations: keys through CreateKey, signatures for Verify through Sign`);
+      const setup = await setUpKeyTypes(trentSmall.proc.endpoint, REGION, opts.keyTypeWorkloads);
+      for (const [name, keyIds] of setup.keySets) await lg.call({ kind: "keyset", name, keyIds }, 10_000);
+      for (const [name, entries] of setup.pools) await lg.call({ kind: "entries", name, entries }, 30_000);
+      log(`  set-up ${(setup.ms / 1000).toFixed(1)} s: ${[...setup.keySets].map(([n, ids]) => `${n} ${ids.length} keys`).join(", ")}`);
+      const short = { durationMs: opts.keyTypeDurationMs, warmupMs: Math.min(opts.warmupMs, 250) };
+      const ktSpec = (w: WorkloadSpec, c: number): PhaseSpec => ({ ...spec(w, c, trentSmall.proc, false, isReference(w) ? "small" : keySetFor(w)), ...short });
+      const list = [ENCRYPT_64, ...opts.keyTypeWorkloads];
+      await prime(lg, trentSmall.proc, opts.primeMs, list.map((w) => ktSpec(w, 16)));
+      const series: Array<KeyTypeSeries & { phases: PhaseResult[] }> = [];
+      for (const c of opts.keyTypeConcurrency) {
+        const here = list.map((w) => ({ workload: w, concurrency: c, phases: [] as PhaseResult[] }));
+        series.push(...here);
+        for (let r = 0; r < opts.keyTypeRounds; r++) {
+          log(`key types round ${r + 1}, ${c} connections`);
+          for (const s of r % 2 === 0 ? here : [...here].reverse()) {
+            s.phases.push(await runPhase(lg, `  ${workloadLabel(s.workload)}`, ktSpec(s.workload, c), trentSmall.proc));
+          }
+        }
+      }
+      keyTypes = { rounds: opts.keyTypeRounds, phaseSeconds: opts.keyTypeDurationMs / 1000, setupMs: setup.ms, storeKeys: opts.smallKeys, series };
     }
 
     if (opts.authzRounds > 0) {
@@ -359,6 +416,82 @@ async function main(): Promise<number> {
       }
     }
 
+    if (opts.auditRounds > 0) {
+      // Its own pairs of Trents (dev and production), one pair per filesystem, after the others stopped.
+      const roots = auditRoots(writableShm(), opts.auditDiskRoot, [dataRoot, os.tmpdir(), ROOT]);
+      const reports: AuditRootReport[] = [];
+      const skipped: string[] = [];
+      if (!roots.some((r) => !r.tmpfs)) skipped.push("no disk directory found for the fsync-real side (give --audit-disk-root DIR)");
+      for (const [i, root] of roots.entries()) {
+        const dir = root.dir === dataRoot ? mkdtempSync(join(base, "audit-")) : auditBase(root.dir);
+        if (!dir.startsWith(`${base}/`)) extraDirs.push(dir);
+        log(`durable audit on ${root.dir} (${root.fs}): ${dir}`);
+        const fsyncLine = (f: FsyncProbe): string => `mean ${f.meanMs.toFixed(3)} ms, p50 ${f.p50Ms.toFixed(3)} ms, p99 ${f.p99Ms.toFixed(3)} ms`;
+        const fsync = probeFsync(dir);
+        log(`  fdatasync before: ${fsyncLine(fsync)}`);
+        let dev: AuditTrent | undefined;
+        let prod: AuditTrent | undefined;
+        try {
+          dev = await startDevTrent(trentMain(codeDist), dir, REGION);
+          servers.push(dev.proc);
+          prod = await startProductionTrent(trentMain(codeDist), dir, REGION, ACCOUNT);
+          servers.push(prod.proc);
+          log(`  dev ${dev.proc.endpoint} (pid ${dev.proc.pid}), production ${prod.proc.endpoint} (pid ${prod.proc.pid}), unsealed`);
+          const sides = [dev, prod] as const;
+          for (const t of sides) await lg.call({ kind: "keyset", name: `audit-${i}-${t.mode}`, keyIds: t.keyIds }, 10_000);
+          const short = { durationMs: opts.auditDurationMs, warmupMs: Math.min(opts.warmupMs, 250) };
+          const auditSpec = (t: AuditTrent, c: number): PhaseSpec => ({
+            ...spec(ENCRYPT_64, c, t.proc, false, `audit-${i}-${t.mode}`),
+            ...short,
+            credentials: t.credentials,
+          });
+          for (const t of sides) await prime(lg, t.proc, opts.primeMs, opts.auditConcurrency.map((c) => auditSpec(t, c)));
+          const series: Array<AuditSeries & { dev: AuditPhase[]; production: AuditPhase[] }> = [];
+          for (const c of opts.auditConcurrency) {
+            const s = { concurrency: c, dev: [] as AuditPhase[], production: [] as AuditPhase[] };
+            series.push(s);
+            for (let r = 0; r < opts.auditRounds; r++) {
+              log(`durable audit (${root.fs}) round ${r + 1}: Encrypt 64 B, ${c} connections`);
+              for (const t of r % 2 === 0 ? [dev, prod] : [prod, dev]) {
+                const before = { append: await appendStats(t.proc.endpoint), served: await requestsServed(t.proc.endpoint), act: processActivity(t.proc.pid) };
+                const result = await runPhase(lg, `  ${t.mode.padEnd(10)}`, auditSpec(t, c), t.proc);
+                const after = { append: await appendStats(t.proc.endpoint), served: await requestsServed(t.proc.endpoint), act: processActivity(t.proc.pid) };
+                const appendMs =
+                  before.append !== undefined && after.append !== undefined && after.append.count > before.append.count
+                    ? ((after.append.sum - before.append.sum) / (after.append.count - before.append.count)) * 1000
+                    : NaN;
+                const n = after.served - before.served;
+                const per = (f: (a: ProcessActivity) => number): number =>
+                  before.act !== undefined && after.act !== undefined && n > 0 ? (f(after.act) - f(before.act)) / n : NaN;
+                (t.mode === "dev" ? s.dev : s.production).push({
+                  result,
+                  appendMs,
+                  syscallsPerReq: per((a) => a.syscalls),
+                  switchesPerReq: per((a) => a.voluntarySwitches),
+                });
+              }
+            }
+          }
+          const served = { dev: await requestsServed(dev.proc.endpoint), production: await requestsServed(prod.proc.endpoint) };
+          const fsyncAfter = probeFsync(dir);
+          log(`  fdatasync after: ${fsyncLine(fsyncAfter)}`);
+          for (const t of sides) {
+            const code = await t.proc.stop();
+            if (code !== 0) problems.push(`${t.proc.name} exited with code ${String(code)}; stderr: ${t.proc.stderrTail()}`);
+          }
+          const lines = { dev: auditLines(dev.dataDir), production: auditLines(prod.dataDir) };
+          for (const t of sides) {
+            if (!(lines[t.mode] >= served[t.mode])) problems.push(`durable audit (${root.dir}): ${t.mode} wrote ${lines[t.mode]} audit lines for ${served[t.mode]} requests`);
+          }
+          reports.push({ root, fsync, fsyncAfter, series, served, lines });
+        } finally {
+          for (const t of [dev, prod]) if (t?.proc.running === true) await t.proc.stop();
+          if (!opts.keep && !dir.startsWith(`${base}/`)) rmSync(dir, { recursive: true, force: true });
+        }
+      }
+      audit = { rounds: opts.auditRounds, phaseSeconds: opts.auditDurationMs / 1000, roots: reports, skipped };
+    }
+
     if (opts.profile) {
       const passes = [
         { label: `Encrypt 64 B at 64 connections, ${opts.smallKeys} keys`, dir: join(base, "small"), keySet: "small", probe: small.keyIds[0] ?? "", c: 64 },
@@ -386,13 +519,14 @@ async function main(): Promise<number> {
   } finally {
     for (const s of servers) if (s.running) await s.stop();
     await lg?.stop();
-    if (!opts.keep) rmSync(base, { recursive: true, force: true });
-    else log(`kept ${base}`);
+    if (!opts.keep) for (const d of [base, ...extraDirs]) rmSync(d, { recursive: true, force: true });
+    else log(`kept ${[base, ...extraDirs].join(", ")}`);
   }
 
   header.push(`- total run time: ${((performance.now() - t0) / 1000).toFixed(0)} s`);
   process.stdout.write(
-    `${renderReport({ header, rows, scale, profiles, problems })}${authz !== undefined ? `\n${renderAuthz(authz)}` : ""}${cks !== undefined ? `\n${renderCks(cks)}` : ""}\n`,
+    `${renderReport({ header, rows, scale, profiles, problems, extraTargets: audit === undefined ? [] : auditTargetLines(audit) })}${authz !== undefined ? `\n${renderAuthz(authz)}` : ""}${cks !== undefined ? `\n${renderCks(cks)}` : ""}` +
+      `${keyTypes !== undefined ? `\n${renderKeyTypes(keyTypes)}` : ""}${audit !== undefined ? `\n${renderAudit(audit)}` : ""}\n`,
   );
   if (problems.length > 0) {
     log(`\n!!!!! ${problems.length} problem(s): see PROBLEMS at the top of the report`);
