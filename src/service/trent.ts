@@ -116,6 +116,7 @@ export class Trent {
             store: cached,
             materials: this.materials,
             keystore,
+            maxKeys: config.cacheMaxKeys,
             onStop: (reason) => log({ level: "info", msg: "cache warming stopped", reason }),
           });
     this.#warmer = warmer;

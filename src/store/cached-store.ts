@@ -140,6 +140,9 @@ class Interner {
 
 const SEP = "\u0000";
 
+/** Cached records share one empty tag list (callers get copies, never this array). */
+const NO_TAGS: readonly never[] = Object.freeze([]);
+
 /**
  * A Store decorator that answers the request path's reads from memory: keys, aliases, access
  * keys, principals and the grants of a key for one grantee. (Key materials are not cached here:
@@ -178,6 +181,7 @@ export class CachedStore implements Store {
   /** keyId -> grantee -> that grantee's grants on the key. */
   readonly #grants: BoundedCache<Map<string, readonly GrantRecord[]>>;
   readonly #texts = new Interner(10_000);
+  readonly #rotationsOff = new Map<number, KeyRecord["rotation"]>();
 
   constructor(inner: Store, options: CachedStoreOptions) {
     this.inner = inner;
@@ -270,7 +274,26 @@ export class CachedStore implements Store {
     kept.description = t.intern(kept.description);
     kept.keySpec = t.intern(kept.keySpec);
     kept.keyUsage = t.intern(kept.keyUsage) as KeyRecord["keyUsage"];
+    kept.origin = t.intern(kept.origin) as KeyRecord["origin"];
+    kept.keyState = t.intern(kept.keyState) as KeyRecord["keyState"];
+    if (kept.tags.length === 0) kept.tags = NO_TAGS;
+    const r = kept.rotation;
+    // Most keys have rotation off and no on-demand rotation: one shared object for all of them.
+    if (!r.enabled && r.onDemandCount === 0 && r.nextRotationAt === undefined && r.onDemandStartedAt === undefined) {
+      kept.rotation = this.#rotationOff(r.periodDays);
+    }
     return kept;
+  }
+
+  /** The shared settings of keys with rotation off and no on-demand rotation, per period. */
+  #rotationOff(periodDays: number): KeyRecord["rotation"] {
+    let r = this.#rotationsOff.get(periodDays);
+    if (r === undefined) {
+      r = Object.freeze({ enabled: false, periodDays, onDemandCount: 0 });
+      if (this.#rotationsOff.size >= 1_000) this.#rotationsOff.clear();
+      this.#rotationsOff.set(periodDays, r);
+    }
+    return r;
   }
 
   #forgetKey(keyId: string): void {

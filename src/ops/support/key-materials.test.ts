@@ -69,3 +69,68 @@ describe("KeyMaterials.generate", () => {
     await assert.rejects(materials.generate(KEY_ID, "ML_KEM_768", "CREATE", 0, randomBytes), { name: "UnsupportedOperationException" });
   });
 });
+
+describe("KeyMaterials cache", () => {
+  async function setup(maxCached: number, keys: number) {
+    const store = new MemoryStore();
+    const keystore = SoftwareKeystore.ephemeral();
+    const materials = new KeyMaterials(store, keystore, maxCached);
+    const records: KeyRecord[] = [];
+    for (let i = 0; i < keys; i++) {
+      const keyId = `0b7e3c52-9c6e-4f0a-8a43-${String(i).padStart(12, "0")}`;
+      const m = await materials.generateSymmetric(keyId, "CREATE", 0, randomBytes);
+      const rec = keyRecordFixture({ keyId, currentMaterialId: m.materialId });
+      await store.createKey(rec, [m]);
+      records.push(rec);
+    }
+    return { store, keystore, materials, records };
+  }
+
+  test("a cached material is the unwrapped backing key, and a second use is a hit", async () => {
+    const { store, keystore, materials, records } = await setup(10, 1);
+    const rec = records[0] as KeyRecord;
+    const first = await materials.current(rec);
+    const stored = await store.getKeyMaterial(rec.keyId, first.materialId);
+    assert.ok(stored !== undefined);
+    const direct = await keystore.unwrap(stored.wrapped, materialBinding(rec.keyId, first.materialId));
+    assert.deepEqual(first.secret.expose(), direct.expose());
+    const again = await materials.current(rec);
+    assert.equal(again.secret, first.secret);
+    assert.deepEqual(materials.stats(), { hits: 1, misses: 1 });
+  });
+
+  test("beyond the bound the oldest key is evicted and zeroed; its next use unwraps it again, intact", async () => {
+    const { materials, records } = await setup(2, 3);
+    const [a, b, c] = records as [KeyRecord, KeyRecord, KeyRecord];
+    const ma = await materials.current(a);
+    const bytesA = Buffer.from(ma.secret.expose());
+    const viewA = ma.secret.expose();
+    await materials.current(b);
+    await materials.current(c); // evicts a
+    assert.ok(ma.secret.disposed, "the evicted secret is disposed");
+    assert.ok(viewA.every((x) => x === 0), "the evicted secret's bytes are zeroed");
+    const again = await materials.current(a); // evicts b, unwraps a afresh
+    assert.deepEqual(again.secret.expose(), bytesA);
+    assert.deepEqual(materials.stats(), { hits: 0, misses: 4 });
+    const mb = await materials.current(b);
+    const mc = await materials.current(c);
+    assert.notDeepEqual(mb.secret.expose(), mc.secret.expose());
+  });
+
+  test("a rotated key keeps every material it was asked for, each under its own id", async () => {
+    const { store, materials, records } = await setup(10, 1);
+    const rec = records[0] as KeyRecord;
+    const first = await materials.current(rec);
+    const firstBytes = Buffer.from(first.secret.expose());
+    const m2 = await materials.generateSymmetric(rec.keyId, "ROTATION_ON_DEMAND", 1, randomBytes);
+    const stored = await store.getKey(rec.keyId);
+    assert.ok(stored !== undefined);
+    const rotated = await store.updateKey({ key: { ...stored, currentMaterialId: m2.materialId }, expectedRevision: stored.revision, addMaterials: [m2] });
+    const second = await materials.current(rotated);
+    assert.equal(second.materialId, m2.materialId);
+    assert.notDeepEqual(second.secret.expose(), firstBytes);
+    assert.deepEqual((await materials.get(rec.keyId, first.materialId))?.expose(), firstBytes);
+    materials.forget(rec.keyId);
+    assert.ok(first.secret.disposed && second.secret.disposed, "forget zeroes every material of the key");
+  });
+});

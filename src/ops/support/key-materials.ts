@@ -1,6 +1,7 @@
 import { generateKeyPair, type AsymmetricKeySpec } from "../../crypto/asymmetric/index.js";
 import { generateHmacKey, type HmacKeySpec } from "../../crypto/hmac.js";
 import { SecretBytes } from "../../crypto/secret-bytes.js";
+import { SecretSlab } from "../../crypto/secret-slab.js";
 import { materialBinding, type KeyMaterialRecord, type KeyRecord } from "../../domain/key-record.js";
 import { KmsError } from "../../domain/errors.js";
 import { HMAC_KEY_SPECS, isAsymmetricKeySpec } from "../../domain/key-spec.js";
@@ -13,11 +14,14 @@ export interface UnwrappedMaterial {
   readonly secret: SecretBytes;
 }
 
-/** The unwrapped materials of one key, and when the key was last put at the young end. */
+/**
+ * The unwrapped materials of one key, and when the key was last put at the young end. Most keys
+ * have one material: it is held in the entry itself; rotated keys keep the others in `more`.
+ */
 interface CachedKey {
-  /** Material ids and their unwrapped materials, side by side (most keys have one or two). */
-  readonly ids: string[];
-  readonly secrets: SecretBytes[];
+  readonly id: string;
+  readonly secret: SecretBytes;
+  more: { readonly ids: string[]; readonly secrets: SecretBytes[] } | undefined;
   stamp: number;
 }
 
@@ -36,6 +40,8 @@ export class KeyMaterials {
   /** Materials in #cache. */
   #size = 0;
   #stamp = 0;
+  /** 256-bit materials (symmetric backing keys, HMAC_256 keys) are packed into shared chunks. */
+  readonly #slab = new SecretSlab(32);
   /** Public keys (DER SPKI) of asymmetric materials: not secret, cached to spare a store read. */
   readonly #publicKeys = new Map<string, Buffer>();
   readonly #max: number;
@@ -147,7 +153,7 @@ export class KeyMaterials {
     if (rec === undefined) return undefined;
     let secret: SecretBytes;
     try {
-      secret = ownCopy(await this.#keystore.unwrap(rec.wrapped, materialBinding(keyId, materialId)));
+      secret = this.#own(await this.#keystore.unwrap(rec.wrapped, materialBinding(keyId, materialId)));
     } catch (e) {
       throw keystoreFailure(e);
     }
@@ -155,19 +161,62 @@ export class KeyMaterials {
     const raced = current === undefined ? undefined : find(current, materialId);
     if (raced !== undefined) {
       // Another request unwrapped it meanwhile: keep one copy.
-      secret.dispose();
+      this.#drop(secret);
       return raced;
     }
-    // Arrays made at their size: a push onto [] reserves room for 17.
-    const target = current ?? { ids: [materialId], secrets: [secret], stamp: 0 };
-    if (current !== undefined) {
-      current.ids.push(materialId);
-      current.secrets.push(secret);
-    }
-    this.#size++;
-    this.#touch(keyId, target);
+    this.#add(keyId, current, materialId, secret);
+    if (current !== undefined) this.#touch(keyId, current);
     this.#evict();
     return secret;
+  }
+
+  /** Adds a material to a key's entry (a new entry, at the young end, when it has none). */
+  #add(keyId: string, current: CachedKey | undefined, materialId: string, secret: SecretBytes): void {
+    this.#size++;
+    if (current === undefined) {
+      this.#touch(keyId, { id: materialId, secret, more: undefined, stamp: 0 });
+    } else if (current.more === undefined) {
+      // Arrays made at their size: a push onto [] reserves room for 17.
+      current.more = { ids: [materialId], secrets: [secret] };
+    } else {
+      current.more.ids.push(materialId);
+      current.more.secrets.push(secret);
+    }
+  }
+
+  /**
+   * The secret moved into memory of its own (a slab slot for 256-bit materials), the original
+   * zeroed. A keystore's result may be a slice of Node's shared 8 KiB buffer pool, and a small
+   * slice kept for long keeps its whole slab alive: 100,000 cached 32-byte materials could then
+   * hold hundreds of megabytes.
+   */
+  #own(secret: SecretBytes): SecretBytes {
+    const bytes = secret.expose();
+    let own: SecretBytes;
+    if (bytes.length === this.#slab.slotBytes) {
+      own = this.#slab.take(bytes);
+    } else {
+      const buf = Buffer.allocUnsafeSlow(bytes.length);
+      bytes.copy(buf);
+      own = SecretBytes.adopt(buf);
+    }
+    secret.dispose();
+    return own;
+  }
+
+  /** Zeroes a cached secret (and frees its slab slot). */
+  #drop(secret: SecretBytes): void {
+    if (secret.disposed) return; // not ours to free any more (a caller disposed it, against the rules)
+    if (secret.length === this.#slab.slotBytes) this.#slab.release(secret);
+    else secret.dispose();
+  }
+
+  /** Zeroes every secret of an entry; returns how many there were. */
+  #dropAll(entry: CachedKey): number {
+    this.#drop(entry.secret);
+    if (entry.more === undefined) return 1;
+    for (const v of entry.more.secrets) this.#drop(v);
+    return 1 + entry.more.secrets.length;
   }
 
   /** Puts a key's entry at the young end of the map. */
@@ -183,8 +232,7 @@ export class KeyMaterials {
       const oldest = this.#cache.entries().next();
       if (oldest.done === true) return;
       const [keyId, entry] = oldest.value;
-      for (const v of entry.secrets) v.dispose();
-      this.#size -= entry.secrets.length;
+      this.#size -= this.#dropAll(entry);
       this.#cache.delete(keyId);
     }
   }
@@ -198,19 +246,13 @@ export class KeyMaterials {
     if (this.#size >= this.#max || (cached !== undefined && find(cached, materialId) !== undefined)) return false;
     const rec = await this.#store.getKeyMaterial(keyId, materialId);
     if (rec === undefined) return false;
-    const secret = ownCopy(await this.#keystore.unwrap(rec.wrapped, materialBinding(keyId, materialId)));
+    const secret = this.#own(await this.#keystore.unwrap(rec.wrapped, materialBinding(keyId, materialId)));
     const current = this.#cache.get(keyId);
     if ((current !== undefined && find(current, materialId) !== undefined) || this.#size >= this.#max) {
-      secret.dispose();
+      this.#drop(secret);
       return false;
     }
-    if (current !== undefined) {
-      current.ids.push(materialId);
-      current.secrets.push(secret);
-    } else {
-      this.#touch(keyId, { ids: [materialId], secrets: [secret], stamp: 0 });
-    }
-    this.#size++;
+    this.#add(keyId, current, materialId, secret);
     return true;
   }
 
@@ -223,8 +265,7 @@ export class KeyMaterials {
   forget(keyId: string): void {
     const entry = this.#cache.get(keyId);
     if (entry !== undefined) {
-      for (const v of entry.secrets) v.dispose();
-      this.#size -= entry.secrets.length;
+      this.#size -= this.#dropAll(entry);
       this.#cache.delete(keyId);
     }
     const prefix = `${keyId}/`;
@@ -232,7 +273,7 @@ export class KeyMaterials {
   }
 
   clear(): void {
-    for (const entry of this.#cache.values()) for (const v of entry.secrets) v.dispose();
+    for (const entry of this.#cache.values()) this.#dropAll(entry);
     this.#cache.clear();
     this.#size = 0;
     this.#publicKeys.clear();
@@ -240,21 +281,11 @@ export class KeyMaterials {
 }
 
 function find(entry: CachedKey, materialId: string): SecretBytes | undefined {
-  for (let i = 0; i < entry.ids.length; i++) if (entry.ids[i] === materialId) return entry.secrets[i];
+  if (entry.id === materialId) return entry.secret;
+  const more = entry.more;
+  if (more === undefined) return undefined;
+  for (let i = 0; i < more.ids.length; i++) if (more.ids[i] === materialId) return more.secrets[i];
   return undefined;
-}
-
-/**
- * The secret moved into memory of its own, the original zeroed. A keystore's result may be a
- * slice of Node's shared 8 KiB buffer pool, and a small slice kept for long keeps its whole slab
- * alive: 100,000 cached 32-byte materials could then hold hundreds of megabytes.
- */
-function ownCopy(secret: SecretBytes): SecretBytes {
-  const bytes = secret.expose();
-  const own = Buffer.allocUnsafeSlow(bytes.length);
-  bytes.copy(own);
-  secret.dispose();
-  return SecretBytes.adopt(own);
 }
 
 function keystoreFailure(e: unknown): KmsError {
