@@ -5,7 +5,7 @@ import { BLOB_OVERHEAD, buildHeader } from "../crypto/ciphertext-blob.js";
 import { keyRecordFixture } from "../domain/key-record-fixture.js";
 import type { KeyRecord } from "../domain/key-record.js";
 import { MemoryStore } from "../store/memory-store.js";
-import { KeyUsageTracker } from "./key-usage.js";
+import { FLUSH_CHUNK, KeyUsageTracker } from "./key-usage.js";
 import { auditEventId } from "./service-audit.js";
 
 const A = "00000000-0000-4000-8000-00000000000a";
@@ -153,6 +153,31 @@ describe("KeyUsageTracker", () => {
     assert.equal((await store.getKeyUsage(A))?.versions[0]?.decryptions, 2);
     await t.flush();
     assert.equal((await store.getKeyUsage(A))?.versions[0]?.decryptions, 2, "nothing is written twice");
+  });
+
+  it("a flush of more keys than one store call takes writes them in chunks; a failed chunk and the rest stay pending, once", async () => {
+    const n = FLUSH_CHUNK * 2 + 5;
+    const ids = Array.from({ length: n }, (_, i) => `00000000-0000-4000-8000-${i.toString(16).padStart(12, "0")}`);
+    const store = await storeWith(...ids.map((id) => key(id)));
+    const t = new KeyUsageTracker(store);
+    const calls: number[] = [];
+    const addKeyUsage = store.addKeyUsage.bind(store);
+    store.addKeyUsage = async (deltas) => {
+      calls.push(deltas.length);
+      if (calls.length === 2) throw new Error("injected: the second chunk fails");
+      return addKeyUsage(deltas);
+    };
+    for (const id of ids) t.observe(call("Decrypt", { KeyId: arn(id), KeyMaterialId: M1 }));
+    await assert.rejects(t.flush(), /second chunk/);
+    assert.deepEqual(calls, [FLUSH_CHUNK, FLUSH_CHUNK]);
+    assert.equal(t.pendingKeys, n - FLUSH_CHUNK);
+    assert.equal((await t.usageOf(ids[0] as string))?.versions[0]?.decryptions, 1, "a written key is not counted twice");
+    await t.flush();
+    assert.deepEqual(calls.slice(2), [FLUSH_CHUNK, 5]);
+    assert.equal(t.pendingKeys, 0);
+    for (const id of [ids[0], ids[FLUSH_CHUNK], ids[n - 1]] as string[]) {
+      assert.equal((await store.getKeyUsage(id))?.versions[0]?.decryptions, 1, id);
+    }
   });
 
   it("usage of a key deleted before the flush is dropped by the store", async () => {

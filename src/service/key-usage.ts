@@ -21,6 +21,14 @@ interface PendingKey {
 
 type Use = "encrypt" | "decrypt" | "other";
 
+/**
+ * Keys written per store call. With 100,000 keys in use, one flush covers tens of thousands of
+ * keys; built and written at once, its records outlived the young generation and were promoted
+ * (about 30 MB of old-generation garbage every 15 s in the 100,000-key benchmark), so the heap
+ * grew far past what was live. A chunk's records die young.
+ */
+export const FLUSH_CHUNK = 1_000;
+
 /** Operations that encrypt under the key they name (the output's KeyMaterialId says which version). */
 const ENCRYPTING = new Set([
   "GenerateDataKey",
@@ -150,7 +158,11 @@ export class KeyUsageTracker {
     });
   }
 
-  /** Writes what is pending to the store (one transaction). On failure it stays pending. */
+  /**
+   * Writes what is pending to the store, FLUSH_CHUNK keys per store call (a transaction each).
+   * What a call wrote is counted by the store from then on; on a failure, the keys not written yet
+   * stay pending.
+   */
   flush(): Promise<void> {
     const run = this.#chain.then(() => this.#flushOnce());
     this.#chain = run.catch(() => undefined);
@@ -163,9 +175,17 @@ export class KeyUsageTracker {
     this.#pending = new Map();
     this.#flushing = batch;
     try {
-      const deltas: KeyUsageRecord[] = [];
-      for (const [keyId, p] of batch) deltas.push(toRecord(keyId, p, await this.#resolveCurrent(keyId, p.versions)));
-      await this.#store.addKeyUsage(deltas);
+      while (batch.size > 0) {
+        const keys: string[] = [];
+        const deltas: KeyUsageRecord[] = [];
+        for (const [keyId, p] of batch) {
+          deltas.push(toRecord(keyId, p, await this.#resolveCurrent(keyId, p.versions)));
+          keys.push(keyId);
+          if (keys.length >= FLUSH_CHUNK) break;
+        }
+        await this.#store.addKeyUsage(deltas);
+        for (const k of keys) batch.delete(k);
+      }
     } catch (e) {
       for (const [keyId, p] of batch) this.#pending.set(keyId, mergePending(p, this.#pending.get(keyId)));
       throw e;
