@@ -21,6 +21,7 @@ import { generateKeyPair, publicKeyFromPrivate, type AsymmetricKeySpec, type Key
 import { ecPrivateScalar, ecPublicPoint } from "./asymmetric/key-material.js";
 import { privateKeyObject } from "./asymmetric/key-objects.js";
 import { sm2Decrypt, sm2PublicPointOf } from "./asymmetric/sm2.js";
+import { isMlKemSpec, mlKemPublicKeyFromPrivate } from "./asymmetric/ml-kem.js";
 import { isEcdsaSpec, isMlDsaSpec, isRsaSpec } from "./asymmetric/specs.js";
 import { SecretBytes } from "./secret-bytes.js";
 
@@ -167,7 +168,12 @@ export function checkImportedMaterial(keyId: string, spec: string, material: Sec
     let secret: SecretBytes;
     let publicKey: Buffer;
     try {
-      if (isMlDsaSpec(asym)) {
+      if (isMlKemSpec(spec)) {
+        // PKCS#8 in seed form only (as GenerateDataKeyPair returns it); the public key is recomputed.
+        publicKey = mlKemPublicKeyFromPrivate(spec, material);
+        secret = material;
+        keep = true;
+      } else if (isMlDsaSpec(asym)) {
         // The seed, expanded or "both" form (RFC 9881); the public key is recomputed from it.
         publicKey = publicKeyFromPrivate(asym, material);
         secret = material;

@@ -32,9 +32,14 @@ describe("grant operations per key type", () => {
     assert.deepEqual(sorted(grantOperationsFor(key("ECC_NIST_P384", "KEY_AGREEMENT"))), ["CreateGrant", "DeriveSharedSecret", "DescribeKey", "GetPublicKey", "RetireGrant"]);
   });
 
-  test("no key allows Encapsulate or Decapsulate (no ML-KEM keys)", () => {
+  test("only ML-KEM keys allow Encapsulate and Decapsulate", () => {
+    assert.deepEqual(sorted(grantOperationsFor(key("ML_KEM_768", "ENCAPSULATE_DECAPSULATE"))), [
+      "CreateGrant", "Decapsulate", "DescribeKey", "Encapsulate", "GetPublicKey", "RetireGrant",
+    ]);
+    assert.doesNotThrow(() => checkGrantRequest(key("ML_KEM_512", "ENCAPSULATE_DECAPSULATE"), ["Encapsulate", "Decapsulate"], undefined));
     for (const k of [key("SYMMETRIC_DEFAULT", "ENCRYPT_DECRYPT"), key("RSA_4096", "ENCRYPT_DECRYPT"), key("SM2", "KEY_AGREEMENT")]) {
       assert.throws(() => checkGrantRequest(k, ["Encapsulate"], undefined), { name: "ValidationException" });
+      assert.throws(() => checkGrantRequest(k, ["Decapsulate"], undefined), { name: "ValidationException" });
     }
   });
 });

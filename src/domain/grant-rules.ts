@@ -36,8 +36,8 @@ export const ENCRYPTION_CONTEXT_OPERATIONS: ReadonlySet<string> = new Set([
  * - asymmetric ENCRYPT_DECRYPT (RSA, SM2): Encrypt, Decrypt, ReEncryptFrom/To, GetPublicKey;
  * - SIGN_VERIFY: Sign, Verify, GetPublicKey;
  * - HMAC (GENERATE_VERIFY_MAC): GenerateMac, VerifyMac;
- * - KEY_AGREEMENT: DeriveSharedSecret, GetPublicKey.
- * Encapsulate and Decapsulate need ML-KEM keys, which Trent does not create.
+ * - KEY_AGREEMENT: DeriveSharedSecret, GetPublicKey;
+ * - ENCAPSULATE_DECAPSULATE (ML-KEM): Encapsulate, Decapsulate, GetPublicKey.
  */
 export function grantOperationsFor(key: Pick<KeyRecord, "keySpec" | "keyUsage">): ReadonlySet<string> {
   const ops: string[] = [...ALWAYS];
@@ -56,6 +56,9 @@ export function grantOperationsFor(key: Pick<KeyRecord, "keySpec" | "keyUsage">)
       break;
     case "KEY_AGREEMENT":
       ops.push("DeriveSharedSecret", "GetPublicKey");
+      break;
+    case "ENCAPSULATE_DECAPSULATE":
+      ops.push("Encapsulate", "Decapsulate", "GetPublicKey");
       break;
   }
   return new Set(ops);

@@ -1,7 +1,7 @@
 /**
  * Key specs x key usages x algorithms, as AWS KMS documents them. Pure data.
  */
-export type KeyUsage = "ENCRYPT_DECRYPT" | "SIGN_VERIFY" | "GENERATE_VERIFY_MAC" | "KEY_AGREEMENT";
+export type KeyUsage = "ENCRYPT_DECRYPT" | "SIGN_VERIFY" | "GENERATE_VERIFY_MAC" | "KEY_AGREEMENT" | "ENCAPSULATE_DECAPSULATE";
 
 export interface KeySpecInfo {
   readonly usages: readonly KeyUsage[];
@@ -9,6 +9,7 @@ export interface KeySpecInfo {
   readonly signingAlgorithms?: readonly string[];
   readonly macAlgorithms?: readonly string[];
   readonly keyAgreementAlgorithms?: readonly string[];
+  readonly encapsulationAlgorithms?: readonly string[];
 }
 
 const RSA_ENC = ["RSAES_OAEP_SHA_1", "RSAES_OAEP_SHA_256"] as const;
@@ -40,12 +41,14 @@ export const KEY_SPECS: Readonly<Record<string, KeySpecInfo>> = {
   HMAC_384: { usages: ["GENERATE_VERIFY_MAC"], macAlgorithms: ["HMAC_SHA_384"] },
   HMAC_512: { usages: ["GENERATE_VERIFY_MAC"], macAlgorithms: ["HMAC_SHA_512"] },
   SM2: { usages: ["ENCRYPT_DECRYPT", "SIGN_VERIFY", "KEY_AGREEMENT"], encryptionAlgorithms: ["SM2PKE"], signingAlgorithms: ["SM2DSA"], keyAgreementAlgorithms: ["ECDH"] },
+  ML_KEM_512: { usages: ["ENCAPSULATE_DECAPSULATE"], encapsulationAlgorithms: ["ML_KEM"] },
+  ML_KEM_768: { usages: ["ENCAPSULATE_DECAPSULATE"], encapsulationAlgorithms: ["ML_KEM"] },
+  ML_KEM_1024: { usages: ["ENCAPSULATE_DECAPSULATE"], encapsulationAlgorithms: ["ML_KEM"] },
 };
 
 /**
  * Key specs Trent can create today: every spec of the table above. SM2 is offered in every region
- * (AWS offers it only in its China regions); ML-KEM keys (Encapsulate/Decapsulate) are not in the
- * table yet and answer UnsupportedOperationException.
+ * (AWS offers it only in its China regions), and so are the ML-KEM specs (AWS: not in China).
  */
 export const SUPPORTED_KEY_SPECS: ReadonlySet<string> = new Set(Object.keys(KEY_SPECS));
 
@@ -66,6 +69,7 @@ export function algorithmsFor(spec: string, usage: KeyUsage): {
   SigningAlgorithms?: string[];
   MacAlgorithms?: string[];
   KeyAgreementAlgorithms?: string[];
+  EncapsulationAlgorithms?: string[];
 } {
   const info = KEY_SPECS[spec];
   if (info === undefined) return {};
@@ -78,5 +82,7 @@ export function algorithmsFor(spec: string, usage: KeyUsage): {
       return info.macAlgorithms ? { MacAlgorithms: [...info.macAlgorithms] } : {};
     case "KEY_AGREEMENT":
       return info.keyAgreementAlgorithms ? { KeyAgreementAlgorithms: [...info.keyAgreementAlgorithms] } : {};
+    case "ENCAPSULATE_DECAPSULATE":
+      return info.encapsulationAlgorithms ? { EncapsulationAlgorithms: [...info.encapsulationAlgorithms] } : {};
   }
 }

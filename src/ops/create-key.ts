@@ -25,7 +25,7 @@ function chooseSpec(input: CreateKeyRequest): string {
 function chooseUsage(spec: string, requested: KeyUsage | undefined): KeyUsage {
   const info = KEY_SPECS[spec];
   // The wire decoder has checked the model's enum: a spec missing from the table is one Trent
-  // cannot create yet (ML_KEM_*).
+  // cannot create (none today).
   if (info === undefined) throw new KmsError("UnsupportedOperationException", `KeySpec ${spec} is not supported by this Trent yet.`);
   // Wording recorded from AWS (localstack snapshots test_hmac_create_key_invalid_operations and
   // its KEY_AGREEMENT check); the API reference says KeyUsage is required for every spec but

@@ -26,7 +26,7 @@ export async function getPublicKey(ctx: OpContext, input: GetPublicKeyRequest): 
     KeyUsage: key.keyUsage,
     ...(algorithmsFor(key.keySpec, key.keyUsage) as Pick<
       GetPublicKeyResponse,
-      "EncryptionAlgorithms" | "SigningAlgorithms" | "KeyAgreementAlgorithms"
+      "EncryptionAlgorithms" | "SigningAlgorithms" | "KeyAgreementAlgorithms" | "EncapsulationAlgorithms"
     >),
   };
 }

@@ -6,7 +6,9 @@ import { createAlias } from "./create-alias.js";
 import { createKey } from "./create-key.js";
 import { decrypt } from "./decrypt.js";
 import { deleteAlias } from "./delete-alias.js";
+import { decapsulate } from "./decapsulate.js";
 import { deriveSharedSecret } from "./derive-shared-secret.js";
+import { encapsulate } from "./encapsulate.js";
 import { describeKey } from "./describe-key.js";
 import { disableKey } from "./disable-key.js";
 import { enableKey } from "./enable-key.js";
@@ -100,6 +102,8 @@ export const OPERATIONS: { readonly [O in OperationName]?: Handler<O> } = {
   GenerateDataKeyPair: generateDataKeyPair,
   GenerateDataKeyPairWithoutPlaintext: generateDataKeyPairWithoutPlaintext,
   DeriveSharedSecret: deriveSharedSecret,
+  Encapsulate: encapsulate,
+  Decapsulate: decapsulate,
   CreateGrant: createGrant,
   ListGrants: listGrants,
   ListRetirableGrants: listRetirableGrants,
@@ -132,7 +136,7 @@ function withGrantTokens<O extends OperationName>(handler: Handler<O> | undefine
 
 /** The operations whose input has GrantTokens (registry.test.ts checks this against the model). */
 export const TAKES_GRANT_TOKENS = [
-  "CreateGrant", "Decrypt", "DeriveSharedSecret", "DescribeKey", "Encrypt", "GenerateDataKey", "GenerateDataKeyPair",
+  "CreateGrant", "Decapsulate", "Decrypt", "DeriveSharedSecret", "DescribeKey", "Encapsulate", "Encrypt", "GenerateDataKey", "GenerateDataKeyPair",
   "GenerateDataKeyPairWithoutPlaintext", "GenerateDataKeyWithoutPlaintext", "GenerateMac", "GetPublicKey", "ReEncrypt",
   "Sign", "Verify", "VerifyMac",
 ] as const satisfies readonly OperationName[];
@@ -154,8 +158,6 @@ for (const op of TAKES_GRANT_TOKENS) {
 export const NOT_IMPLEMENTED: { readonly [O in OperationName]?: string } = {
   ReplicateKey: "multi-Region keys are not supported: one Trent deployment serves each region on its own",
   UpdatePrimaryRegion: "multi-Region keys are not supported: one Trent deployment serves each region on its own",
-  Encapsulate: "ML-KEM keys are not implemented yet",
-  Decapsulate: "ML-KEM keys are not implemented yet",
 };
 
 export function isOperationName(name: string): name is OperationName {

@@ -1,14 +1,17 @@
 /**
  * Actions a principal may perform on a KMS key in another account: the operations whose API
- * reference says "Cross-account use: Yes" (AWS KMS Smithy model, 2025-04). For every other
+ * reference says "Cross-account use: Yes" (AWS KMS Smithy model, 2025-04; Encapsulate and
+ * Decapsulate from @aws-sdk/client-kms's documentation of those commands). For every other
  * action a key policy or IAM policy naming another account has no effect (KMS developer guide,
  * "Allowing users in other accounts to use a KMS key").
  */
 export const CROSS_ACCOUNT_ACTIONS: ReadonlySet<string> = new Set([
   "kms:CreateGrant",
+  "kms:Decapsulate",
   "kms:Decrypt",
   "kms:DeriveSharedSecret",
   "kms:DescribeKey",
+  "kms:Encapsulate",
   "kms:Encrypt",
   "kms:GenerateDataKey",
   "kms:GenerateDataKeyPair",

@@ -185,6 +185,9 @@ export class KeyUsageTracker {
         }
         await this.#store.addKeyUsage(deltas);
         for (const k of keys) batch.delete(k);
+        // Requests are served between chunks: SQLite writes synchronously, and a flush of tens of
+        // thousands of keys would otherwise hold the event loop for its whole length.
+        if (batch.size > 0) await new Promise<void>((resolve) => setImmediate(resolve));
       }
     } catch (e) {
       for (const [keyId, p] of batch) this.#pending.set(keyId, mergePending(p, this.#pending.get(keyId)));

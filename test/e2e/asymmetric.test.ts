@@ -132,12 +132,6 @@ describe("CreateKey and DescribeKey for every key spec and usage", () => {
     }
   });
 
-  test("ML-KEM key specs, which need Encapsulate/Decapsulate, are UnsupportedOperationException", async () => {
-    await expectError(
-      h.kms.send(new CreateKeyCommand({ KeySpec: "ML_KEM_768", KeyUsage: "ENCAPSULATE_DECAPSULATE" })),
-      "UnsupportedOperationException",
-    );
-  });
 });
 
 describe("GetPublicKey", () => {

@@ -4,6 +4,7 @@ import {
   CreateGrantCommand,
   CreateKeyCommand,
   DecryptCommand,
+  DecapsulateCommand,
   DeleteAliasCommand,
   DeleteImportedKeyMaterialCommand,
   DeriveSharedSecretCommand,
@@ -11,6 +12,7 @@ import {
   DisableKeyCommand,
   DisableKeyRotationCommand,
   EnableKeyCommand,
+  EncapsulateCommand,
   EnableKeyRotationCommand,
   EncryptCommand,
   GenerateDataKeyCommand,
@@ -47,6 +49,7 @@ import {
 import assert from "node:assert/strict";
 import { generateKeyPairSync, randomBytes, randomUUID } from "node:crypto";
 import { describe, test } from "node:test";
+import { mlKemPkcs8FromSeed } from "../../src/crypto/asymmetric/ml-kem.js";
 import { KEY_STATES, KEY_STATE_TABLE, type KeyState, type StateOutcome } from "../../src/domain/key-state-table.js";
 import type { OperationName } from "../../src/generated/kms-types.js";
 import { NOT_IMPLEMENTED, OPERATIONS } from "../../src/ops/registry.js";
@@ -80,7 +83,7 @@ const UNREACHABLE: Readonly<Partial<Record<KeyState, string>>> = {
   Updating: "only multi-Region keys whose primary Region is changing reach it",
 };
 
-type Kind = "symmetric" | "hmac" | "sign" | "agreement";
+type Kind = "symmetric" | "hmac" | "sign" | "agreement" | "kem";
 type Origin = "AWS_KMS" | "EXTERNAL";
 
 const KIND_INPUT: Readonly<Record<Kind, CreateKeyCommandInput>> = {
@@ -88,12 +91,14 @@ const KIND_INPUT: Readonly<Record<Kind, CreateKeyCommandInput>> = {
   hmac: { KeySpec: "HMAC_256", KeyUsage: "GENERATE_VERIFY_MAC" },
   sign: { KeySpec: "ECC_NIST_P256", KeyUsage: "SIGN_VERIFY" },
   agreement: { KeySpec: "ECC_NIST_P256", KeyUsage: "KEY_AGREEMENT" },
+  kem: { KeySpec: "ML_KEM_512", KeyUsage: "ENCAPSULATE_DECAPSULATE" },
 };
 const GRANT_OPERATION: Readonly<Record<Kind, GrantOperation>> = {
   symmetric: "Decrypt",
   hmac: "GenerateMac",
   sign: "Sign",
   agreement: "DeriveSharedSecret",
+  kem: "Decapsulate",
 };
 const ROOT = `arn:aws:iam::${DEV_ACCOUNT}:root`;
 const MESSAGE = Buffer.from("key-state table");
@@ -105,6 +110,8 @@ interface Fixture {
   readonly ciphertext?: Uint8Array;
   readonly signature?: Uint8Array;
   readonly mac?: Uint8Array;
+  /** An ML-KEM ciphertext made with the key's public key. */
+  readonly encapsulated?: Uint8Array;
   /** The import token and wrapped material the key's material was imported with (EXTERNAL keys). */
   readonly reimport?: { readonly token: Uint8Array; readonly encrypted: Uint8Array };
   readonly grantId?: string;
@@ -151,11 +158,16 @@ const DRIVERS: Readonly<Record<string, Driver>> = {
         }),
       ),
   },
+  Decapsulate: {
+    kind: "kem",
+    call: (f) => h.kms.send(new DecapsulateCommand({ KeyId: f.keyId, SharedSecretCiphertextBlob: f.encapsulated, EncapsulationAlgorithm: "ML_KEM" })),
+  },
   DescribeKey: { kind: "symmetric", call: (f) => h.kms.send(new DescribeKeyCommand({ KeyId: f.keyId })) },
   DisableKey: { kind: "symmetric", fresh: true, call: (f) => h.kms.send(new DisableKeyCommand({ KeyId: f.keyId })) },
   DisableKeyRotation: { kind: "symmetric", call: (f) => h.kms.send(new DisableKeyRotationCommand({ KeyId: f.keyId })) },
   EnableKey: { kind: "symmetric", fresh: true, call: (f) => h.kms.send(new EnableKeyCommand({ KeyId: f.keyId })) },
   EnableKeyRotation: { kind: "symmetric", call: (f) => h.kms.send(new EnableKeyRotationCommand({ KeyId: f.keyId })) },
+  Encapsulate: { kind: "kem", call: (f) => h.kms.send(new EncapsulateCommand({ KeyId: f.keyId, EncapsulationAlgorithm: "ML_KEM" })) },
   Encrypt: { kind: "symmetric", call: (f) => h.kms.send(new EncryptCommand({ KeyId: f.keyId, Plaintext: MESSAGE })) },
   GenerateDataKey: { kind: "symmetric", call: (f) => h.kms.send(new GenerateDataKeyCommand({ KeyId: f.keyId, KeySpec: "AES_256" })) },
   GenerateDataKeyPair: {
@@ -271,6 +283,7 @@ const DRIVERS: Readonly<Record<string, Driver>> = {
 /** Key material of each kind, for keys with origin EXTERNAL. */
 function materialFor(kind: Kind): Buffer {
   if (kind === "symmetric" || kind === "hmac") return randomBytes(32);
+  if (kind === "kem") return mlKemPkcs8FromSeed("ML_KEM_512", randomBytes(64));
   return generateKeyPairSync("ec", { namedCurve: "prime256v1" }).privateKey.export({ type: "pkcs8", format: "der" });
 }
 
@@ -297,6 +310,9 @@ async function makeKey(kind: Kind, origin: Origin, state: Reachable): Promise<Fi
   }
   if (kind === "sign") {
     f.signature = (await h.kms.send(new SignCommand({ KeyId: keyId, Message: MESSAGE, SigningAlgorithm: "ECDSA_SHA_256" }))).Signature ?? new Uint8Array();
+  }
+  if (kind === "kem") {
+    f.encapsulated = (await h.kms.send(new EncapsulateCommand({ KeyId: keyId, EncapsulationAlgorithm: "ML_KEM" }))).SharedSecretCiphertextBlob ?? new Uint8Array();
   }
   if (kind === "hmac") {
     f.mac = (await h.kms.send(new GenerateMacCommand({ KeyId: keyId, MacAlgorithm: "HMAC_SHA_256", Message: MESSAGE }))).Mac ?? new Uint8Array();

@@ -17,3 +17,4 @@ export { maxRsaPlaintext } from "./rsa-encryption.js";
 export { SM2PKE_MAX_PLAINTEXT, sm2Digest } from "./sm2.js";
 export { deriveSharedSecret, type KeyAgreementKeySpec } from "./ecdh.js";
 export { mlDsaExternalMu } from "./ml-dsa.js";
+export { isMlKemSpec, mlKemDecapsulate, mlKemEncapsulate, type MlKemKeySpec } from "./ml-kem.js";

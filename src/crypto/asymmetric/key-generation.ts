@@ -11,6 +11,7 @@
 import { generateKeyPair as nodeGenerateKeyPair } from "node:crypto";
 import { SecretBytes } from "../secret-bytes.js";
 import { generateMlDsaKeyPair } from "./ml-dsa.js";
+import { generateMlKemKeyPair, isMlKemSpec, type MlKemKeySpec } from "./ml-kem.js";
 import { EC_CURVE, RSA_BITS, isEcdsaSpec, isMlDsaSpec, isRsaSpec, type AsymmetricKeySpec } from "./specs.js";
 
 export interface KeyPair {
@@ -32,8 +33,9 @@ function adopt(resolve: (kp: KeyPair) => void, reject: (e: Error) => void) {
   };
 }
 
-/** A new key pair of `spec`: RSA_2048/3072/4096, ECC_NIST_P256/P384/P521, ECC_SECG_P256K1, ECC_NIST_EDWARDS25519, ML_DSA_44/65/87, SM2. */
-export function generateKeyPair(spec: AsymmetricKeySpec): Promise<KeyPair> {
+/** A new key pair of `spec`: RSA_2048/3072/4096, ECC_NIST_P256/P384/P521, ECC_SECG_P256K1, ECC_NIST_EDWARDS25519, ML_DSA_44/65/87, SM2, ML_KEM_512/768/1024. */
+export function generateKeyPair(spec: AsymmetricKeySpec | MlKemKeySpec): Promise<KeyPair> {
+  if (isMlKemSpec(spec)) return Promise.resolve(generateMlKemKeyPair(spec));
   if (isMlDsaSpec(spec)) return Promise.resolve(generateMlDsaKeyPair(spec));
   return new Promise<KeyPair>((resolve, reject) => {
     const done = adopt(resolve, reject);

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { createPrivateKey, createPublicKey, randomBytes } from "node:crypto";
 import { describe, test } from "node:test";
+import { ml_kem768 } from "@noble/post-quantum/ml-kem.js";
 import { keyRecordFixture } from "../../domain/key-record-fixture.js";
 import { materialBinding, type KeyRecord } from "../../domain/key-record.js";
 import { SoftwareKeystore } from "../../keystore/software-keystore.js";
@@ -64,9 +65,19 @@ describe("KeyMaterials.generate", () => {
     await assert.rejects(keystore.unwrap(m.wrapped, materialBinding(KEY_ID, "00".repeat(32))));
   });
 
+  test("an ML-KEM key's private key is its 64-byte seed in PKCS#8, stored only wrapped; the public key is its SPKI", async () => {
+    const keystore = SoftwareKeystore.ephemeral();
+    const m = await new KeyMaterials(new MemoryStore(), keystore).generate(KEY_ID, "ML_KEM_768", "CREATE", 0, randomBytes);
+    const pkcs8 = (await keystore.unwrap(m.wrapped, materialBinding(KEY_ID, m.materialId))).expose();
+    assert.equal(pkcs8.length, 86, "PKCS#8 seed form: the same length for every ML-KEM spec");
+    const seed = pkcs8.subarray(-64);
+    assert.ok(!m.wrapped.blob.includes(seed), "the seed is not stored in clear");
+    assert.deepEqual(Buffer.from(m.publicKey ?? []).subarray(-1184), Buffer.from(ml_kem768.keygen(seed).publicKey));
+  });
+
   test("a key spec Trent cannot create is UnsupportedOperationException", async () => {
     const materials = new KeyMaterials(new MemoryStore(), SoftwareKeystore.ephemeral());
-    await assert.rejects(materials.generate(KEY_ID, "ML_KEM_768", "CREATE", 0, randomBytes), { name: "UnsupportedOperationException" });
+    await assert.rejects(materials.generate(KEY_ID, "AES_256", "CREATE", 0, randomBytes), { name: "UnsupportedOperationException" });
   });
 });
 
