@@ -112,7 +112,9 @@ export class CacheWarmer {
   }
 
   async #warmMaterial(key: KeyRecord): Promise<void> {
-    if (key.keyState !== "Enabled" || key.currentMaterialId === undefined) return;
+    // Symmetric encryption keys only: their 32-byte backing keys are what the hot path unwraps.
+    // Private keys (up to 2.4 KB for RSA_4096) are unwrapped when first used, not ahead.
+    if (key.keyState !== "Enabled" || key.currentMaterialId === undefined || key.keySpec !== "SYMMETRIC_DEFAULT") return;
     if (this.#o.keystore.status().kind === "pkcs11") return;
     await this.#o.materials.warm(key.keyId, key.currentMaterialId);
   }

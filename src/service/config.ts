@@ -131,7 +131,7 @@ export function resolveConfig(flags: ConfigFlags, env: NodeJS.ProcessEnv): Trent
     sweepIntervalMs: Number(env["TRENT_SWEEP_INTERVAL_MS"] ?? DEFAULTS.sweepIntervalMs),
     cacheTtlMs: Number(env["TRENT_CACHE_TTL_MS"] ?? DEFAULTS.cacheTtlMs),
     cacheMaxKeys: Number(env["TRENT_CACHE_MAX_KEYS"] ?? DEFAULTS.cacheMaxKeys),
-    warmCaches: env["TRENT_CACHE_WARM"] !== "0",
+    warmCaches: !["0", "false", "off", "no"].includes((env["TRENT_CACHE_WARM"] ?? "").trim().toLowerCase()),
     logLevel,
     usageFlushIntervalMs,
   };

@@ -128,7 +128,7 @@ export class SqliteStore implements Store {
       usageTrackingStart: db.prepare<[], { started_at: number }>("SELECT started_at FROM key_usage_tracking WHERE id = 1"),
       addVersionUsage: db.prepare<[string, string, number, number, number | null, number | null, string]>(
         `INSERT INTO key_usage (key_id, material_id, encryptions, decryptions, last_encrypt_at, last_decrypt_at)
-         SELECT ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM keys WHERE key_id = ?)
+         SELECT ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM keys INDEXED BY keys_by_id WHERE key_id = ?)
          ON CONFLICT(key_id, material_id) DO UPDATE SET
            encryptions = encryptions + excluded.encryptions,
            decryptions = decryptions + excluded.decryptions,
@@ -137,7 +137,7 @@ export class SqliteStore implements Store {
       ),
       setLastUsage: db.prepare<[string, number, string, string, string, string]>(
         `INSERT INTO key_last_usage (key_id, used_at, operation, request_id, event_id)
-         SELECT ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM keys WHERE key_id = ?)
+         SELECT ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM keys INDEXED BY keys_by_id WHERE key_id = ?)
          ON CONFLICT(key_id) DO UPDATE SET used_at = excluded.used_at, operation = excluded.operation,
            request_id = excluded.request_id, event_id = excluded.event_id
          WHERE excluded.used_at >= key_last_usage.used_at`,

@@ -34,7 +34,13 @@ export function mlKemSpki(spec: MlKemKeySpec, encapsulationKey: Uint8Array): Buf
 }
 
 export function mlKemPkcs8FromSeed(spec: MlKemKeySpec, seed: Uint8Array): Buffer {
-  return sequence(tlv(TAG.INTEGER, Buffer.of(0)), sequence(oid(ML_KEM[spec].oid)), tlv(TAG.OCTET_STRING, tlv(0x80, seed)));
+  // The DER is built around a zero seed and the seed copied in last, into memory of its own: the
+  // DER helpers concatenate through Node's shared buffer pool, which is never zeroed.
+  const shape = sequence(tlv(TAG.INTEGER, Buffer.of(0)), sequence(oid(ML_KEM[spec].oid)), tlv(TAG.OCTET_STRING, tlv(0x80, new Uint8Array(seed.length))));
+  const out = Buffer.allocUnsafeSlow(shape.length);
+  shape.copy(out);
+  out.set(seed, shape.length - seed.length);
+  return out;
 }
 
 /** A key pair from a fresh (or, for tests, a given) 64-byte seed d || z. */

@@ -110,7 +110,7 @@ describe("KeyMaterials cache", () => {
     assert.deepEqual(materials.stats(), { hits: 1, misses: 1 });
   });
 
-  test("beyond the bound the oldest key is evicted and zeroed; its next use unwraps it again, intact", async () => {
+  test("beyond the bound the oldest key is evicted and zeroed on the next turn; its next use unwraps it again, intact", async () => {
     const { materials, records } = await setup(2, 3);
     const [a, b, c] = records as [KeyRecord, KeyRecord, KeyRecord];
     const ma = await materials.current(a);
@@ -118,6 +118,8 @@ describe("KeyMaterials cache", () => {
     const viewA = ma.secret.expose();
     await materials.current(b);
     await materials.current(c); // evicts a
+    assert.deepEqual(ma.secret.expose(), bytesA, "an evicted secret stays usable until the event loop turns");
+    await new Promise<void>((resolve) => setImmediate(resolve));
     assert.ok(ma.secret.disposed, "the evicted secret is disposed");
     assert.ok(viewA.every((x) => x === 0), "the evicted secret's bytes are zeroed");
     const again = await materials.current(a); // evicts b, unwraps a afresh

@@ -40,6 +40,8 @@ export class KeyMaterials {
   /** Materials in #cache. */
   #size = 0;
   #stamp = 0;
+  /** Entries evicted and not zeroed yet (see #evict). */
+  #evicted: CachedKey[] = [];
   /** 256-bit materials (symmetric backing keys, HMAC_256 keys) are packed into shared chunks. */
   readonly #slab = new SecretSlab(32);
   /** Public keys (DER SPKI) of asymmetric materials: not secret, cached to spare a store read. */
@@ -214,9 +216,8 @@ export class KeyMaterials {
   /** Zeroes every secret of an entry; returns how many there were. */
   #dropAll(entry: CachedKey): number {
     this.#drop(entry.secret);
-    if (entry.more === undefined) return 1;
-    for (const v of entry.more.secrets) this.#drop(v);
-    return 1 + entry.more.secrets.length;
+    if (entry.more !== undefined) for (const v of entry.more.secrets) this.#drop(v);
+    return entryCount(entry);
   }
 
   /** Puts a key's entry at the young end of the map. */
@@ -226,15 +227,27 @@ export class KeyMaterials {
     this.#cache.set(keyId, entry);
   }
 
-  /** Drops (and zeroes) the oldest keys' materials while more than the bound are cached. */
+  /**
+   * Drops the oldest keys' materials while more than the bound are cached. They are zeroed on the
+   * next turn of the event loop, not at once: a request that was just handed one of them (a hit
+   * on an old entry) uses it after its await resumes, in this turn.
+   */
   #evict(): void {
     while (this.#size > this.#max && this.#cache.size > 1) {
       const oldest = this.#cache.entries().next();
-      if (oldest.done === true) return;
+      if (oldest.done === true) break;
       const [keyId, entry] = oldest.value;
-      this.#size -= this.#dropAll(entry);
+      this.#size -= entryCount(entry);
       this.#cache.delete(keyId);
+      if (this.#evicted.length === 0) setImmediate(() => this.#releaseEvicted());
+      this.#evicted.push(entry);
     }
+  }
+
+  #releaseEvicted(): void {
+    const evicted = this.#evicted;
+    this.#evicted = [];
+    for (const entry of evicted) this.#dropAll(entry);
   }
 
   /**
@@ -273,11 +286,16 @@ export class KeyMaterials {
   }
 
   clear(): void {
+    this.#releaseEvicted();
     for (const entry of this.#cache.values()) this.#dropAll(entry);
     this.#cache.clear();
     this.#size = 0;
     this.#publicKeys.clear();
   }
+}
+
+function entryCount(entry: CachedKey): number {
+  return entry.more === undefined ? 1 : 1 + entry.more.secrets.length;
 }
 
 function find(entry: CachedKey, materialId: string): SecretBytes | undefined {
