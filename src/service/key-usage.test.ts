@@ -180,6 +180,25 @@ describe("KeyUsageTracker", () => {
     }
   });
 
+  it("usageOf while a chunk is being written counts each use once", async () => {
+    const store = await storeWith(key(A));
+    const t = new KeyUsageTracker(store);
+    const addKeyUsage = store.addKeyUsage.bind(store);
+    let committed!: () => void;
+    const wasCommitted = new Promise<void>((resolve) => (committed = resolve));
+    store.addKeyUsage = async (deltas) => {
+      await addKeyUsage(deltas); // committed in the store ...
+      committed();
+      await new Promise((resolve) => setTimeout(resolve, 20)); // ... but the call has not returned yet
+    };
+    t.observe(call("Decrypt", { KeyId: arn(A), KeyMaterialId: M1 }));
+    const flushed = t.flush();
+    await wasCommitted;
+    assert.equal((await t.usageOf(A))?.versions[0]?.decryptions, 1);
+    await flushed;
+    assert.equal((await t.usageOf(A))?.versions[0]?.decryptions, 1);
+  });
+
   it("usage of a key deleted before the flush is dropped by the store", async () => {
     const store = await storeWith(key(A));
     const t = new KeyUsageTracker(store);

@@ -71,6 +71,8 @@ export class KeyUsageTracker {
   /** The batch being written, still counted by usageOf until the write is done. */
   #flushing: Map<string, PendingKey> | undefined;
   #chain: Promise<void> = Promise.resolve();
+  /** Serializes chunk writes (with the removal of their keys from the batch) and usageOf reads. */
+  #lock: Promise<void> = Promise.resolve();
   #timer: NodeJS.Timeout | undefined;
 
   constructor(store: Store) {
@@ -133,12 +135,26 @@ export class KeyUsageTracker {
    * use at once. (Versions not yet resolved appear under the material id "".)
    */
   async usageOf(keyId: string): Promise<KeyUsageRecord | undefined> {
-    let u = await this.#store.getKeyUsage(keyId);
-    for (const batch of [this.#flushing, this.#pending]) {
-      const p = batch?.get(keyId);
-      if (p !== undefined) u = mergeKeyUsage(u, toRecord(keyId, p, p.versions));
-    }
-    return u;
+    // Not while a chunk is being written: the store read could see the chunk committed while
+    // the batch still holds it (counted twice), or not yet while the batch no longer does.
+    return this.#exclusive(async () => {
+      let u = await this.#store.getKeyUsage(keyId);
+      for (const batch of [this.#flushing, this.#pending]) {
+        const p = batch?.get(keyId);
+        if (p !== undefined) u = mergeKeyUsage(u, toRecord(keyId, p, p.versions));
+      }
+      return u;
+    });
+  }
+
+  /** Runs `fn` when no chunk write and no other usageOf is in progress. */
+  #exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.#lock.then(fn);
+    this.#lock = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
   }
 
   /**
@@ -184,8 +200,10 @@ export class KeyUsageTracker {
           keys.push(keyId);
           if (keys.length >= FLUSH_CHUNK) break;
         }
-        await this.#store.addKeyUsage(deltas);
-        for (const k of keys) batch.delete(k);
+        await this.#exclusive(async () => {
+          await this.#store.addKeyUsage(deltas);
+          for (const k of keys) batch.delete(k);
+        });
         // Requests are served between chunks: SQLite writes synchronously, and a flush of tens of
         // thousands of keys would otherwise hold the event loop for its whole length.
         if (batch.size > 0) await new Promise<void>((resolve) => setImmediate(resolve));
