@@ -37,6 +37,20 @@ describe("SecretSlab", () => {
     assert.deepEqual(b.expose(), next);
   });
 
+  test("a secret disposed by someone else still gives its slot back, zeroed", () => {
+    const slab = new SecretSlab(32, 4);
+    const a = slab.take(randomBytes(32));
+    const view = a.expose();
+    a.dispose();
+    assert.ok(slab.owns(a));
+    slab.release(a);
+    assert.equal(slab.inUse, 0);
+    assert.ok(view.every((b) => b === 0));
+    assert.ok(!slab.owns(a));
+    assert.throws(() => slab.release(a), /released already/);
+    assert.equal(slab.take(randomBytes(32)).expose().byteOffset, view.byteOffset);
+  });
+
   test("only secrets of the slot size are accepted", () => {
     const slab = new SecretSlab(32, 4);
     assert.throws(() => slab.take(randomBytes(31)), RangeError);

@@ -15,10 +15,10 @@ export class SecretSlab {
   readonly #slotBytes: number;
   readonly #slotsPerChunk: number;
   readonly #chunks: Buffer[] = [];
-  /** Chunk index of each chunk's ArrayBuffer (views find their slot through it). */
-  readonly #chunkOf = new Map<ArrayBufferLike, number>();
   /** Free slots, as chunk * slotsPerChunk + slot. */
   readonly #free: number[] = [];
+  /** The slot of every secret taken and not released yet. */
+  readonly #slotOf = new WeakMap<SecretBytes, number>();
   /** Slots never used yet start here. */
   #fresh = 0;
   #inUse = 0;
@@ -47,23 +47,34 @@ export class SecretSlab {
       // Not from Node's shared pool: a chunk is ours alone, and zeroed at birth.
       chunk = Buffer.alloc(this.#slotBytes * this.#slotsPerChunk);
       this.#chunks[chunkIndex] = chunk;
-      this.#chunkOf.set(chunk.buffer, chunkIndex);
     }
     const start = (slot % this.#slotsPerChunk) * this.#slotBytes;
     const view = chunk.subarray(start, start + this.#slotBytes);
     view.set(bytes);
     this.#inUse++;
-    return SecretBytes.adopt(view);
+    const secret = SecretBytes.adopt(view);
+    this.#slotOf.set(secret, slot);
+    return secret;
   }
 
-  /** Zeroes and disposes a secret `take` returned, and frees its slot. */
+  /** Whether `secret` is one of this slab's, not released yet. */
+  owns(secret: SecretBytes): boolean {
+    return this.#slotOf.has(secret);
+  }
+
+  /**
+   * Zeroes and disposes a secret `take` returned, and frees its slot. The slot is found without
+   * the secret's bytes, so a secret someone already disposed still gives its slot back.
+   */
   release(secret: SecretBytes): void {
-    const view = secret.expose();
+    const slot = this.#slotOf.get(secret);
+    if (slot === undefined) throw new Error("not a secret of this slab, or released already");
+    this.#slotOf.delete(secret);
     secret.dispose();
-    const chunkIndex = this.#chunkOf.get(view.buffer);
-    if (chunkIndex === undefined) throw new Error("not a secret of this slab");
-    const chunk = this.#chunks[chunkIndex] as Buffer;
-    this.#free.push(chunkIndex * this.#slotsPerChunk + (view.byteOffset - chunk.byteOffset) / this.#slotBytes);
+    const chunk = this.#chunks[Math.floor(slot / this.#slotsPerChunk)] as Buffer;
+    const start = (slot % this.#slotsPerChunk) * this.#slotBytes;
+    chunk.fill(0, start, start + this.#slotBytes);
+    this.#free.push(slot);
     this.#inUse--;
   }
 }

@@ -208,8 +208,7 @@ export class KeyMaterials {
 
   /** Zeroes a cached secret (and frees its slab slot). */
   #drop(secret: SecretBytes): void {
-    if (secret.disposed) return; // not ours to free any more (a caller disposed it, against the rules)
-    if (secret.length === this.#slab.slotBytes) this.#slab.release(secret);
+    if (this.#slab.owns(secret)) this.#slab.release(secret);
     else secret.dispose();
   }
 
