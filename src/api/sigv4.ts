@@ -79,7 +79,8 @@ export type SecretLookup = (
 
 export interface SigV4VerifierOptions {
   lookupSecret: SecretLookup;
-  service?: "kms";
+  /** "kms" for Trent's own API; "kms-xks-proxy" for the test XKS proxy. */
+  service?: "kms" | "kms-xks-proxy";
   /** Allowed clock skew both ways; AWS uses 5 minutes. */
   clockSkewSeconds?: number;
   /** Clock in epoch milliseconds. */
@@ -376,6 +377,55 @@ export class SigV4Verifier {
     this.#keys.set(cacheKey, { secret, key });
     return key;
   }
+}
+
+/** What signRequest signs: a request Trent sends (to an XKS proxy). */
+export interface OutgoingRequest {
+  readonly method: string;
+  /** Path and query, already URI-encoded. */
+  readonly path: string;
+  /** Host header value (host[:port]). */
+  readonly host: string;
+  /** Further headers to sign (lower-case names), e.g. content-type. */
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: Buffer;
+}
+
+export interface SigningCredential {
+  readonly accessKeyId: string;
+  /** The secret access key; only read here. */
+  readonly secret: Buffer;
+  readonly region: string;
+  readonly service: string;
+}
+
+/**
+ * Signs an outgoing request with SigV4 (AWS4-HMAC-SHA256), using the verifier's canonical-request
+ * code: returns every header to send (host, x-amz-date, x-amz-content-sha256, the given ones and
+ * authorization). The signing key is derived per call (outgoing calls are few).
+ */
+export function signRequest(req: OutgoingRequest, cred: SigningCredential, nowMs: number): Record<string, string> {
+  const amzDate = formatAmzDate(nowMs);
+  const payloadHash = hash("sha256", req.body);
+  const headers: Record<string, string> = {
+    ...req.headers,
+    host: req.host,
+    "x-amz-date": amzDate,
+    "x-amz-content-sha256": payloadHash,
+  };
+  const names = Object.keys(headers).map((n) => n.toLowerCase()).sort();
+  const signedList = names.join(";");
+  const canonical = buildCanonicalRequest({ method: req.method, url: req.path, headers, body: req.body }, signedList, names, payloadHash);
+  if (canonical === undefined) throw new RangeError("the request path cannot be signed");
+  const scope = `${amzDate.slice(0, 8)}/${cred.region}/${cred.service}/${TERMINATOR}`;
+  const stringToSign = `${ALGORITHM}\n${amzDate}\n${scope}\n${hash("sha256", canonical)}`;
+  const key = deriveSigningKey(cred.secret, amzDate.slice(0, 8), cred.region, cred.service);
+  const signature = createHmac("sha256", key).update(stringToSign).digest("hex");
+  key.fill(0);
+  return {
+    ...headers,
+    authorization: `${ALGORITHM} Credential=${cred.accessKeyId}/${scope}, SignedHeaders=${signedList}, Signature=${signature}`,
+  };
 }
 
 /** The signing key: kSigning = HMAC(HMAC(HMAC(HMAC("AWS4" + secret, date), region), service), "aws4_request"). */
