@@ -164,8 +164,84 @@ export function parseHsmBlob(blob: Uint8Array): HsmBlob | undefined {
   return { format: FORMAT_HSM_V1, keyId, materialId, header: b.subarray(0, HSM_HEADER_LEN), iv, ciphertextAndTag: b.subarray(HSM_HEADER_LEN) };
 }
 
-/** The KMS key id any symmetric blob of Trent's (format 0x01 or 0x02) names, or undefined. */
+/**
+ * Ciphertext of a KMS key in an external key store (format 0x03), AWS's double encryption: the
+ * plaintext is first sealed under the KMS key's own material as a format-0x01 blob (which binds
+ * the key, the material and the encryption context), and that inner blob is then encrypted by the
+ * external key at the XKS proxy (AES-GCM), with the first 49 bytes below as its AAD.
+ *
+ *   offset  size  field
+ *   0       1     format (0x03)
+ *   1       16    KMS key id (UUID bytes)
+ *   17      32    key material id of the inner blob
+ *   49      1     IV length v (1..32), then v bytes of the proxy's IV
+ *   .       1     tag length t (1..32), then t bytes of the proxy's authentication tag
+ *   .       1     ciphertextMetadata length m (0..20), then m bytes of it
+ *   .       n     the proxy's ciphertext of the inner blob
+ */
+export const FORMAT_XKS_V1 = 0x03;
+export const XKS_HEADER_LEN = 1 + KEY_ID_LEN + MATERIAL_ID_LEN;
+
+export interface XksBlob {
+  readonly format: typeof FORMAT_XKS_V1;
+  readonly keyId: string;
+  readonly materialId: string;
+  /** Bytes 0..48: the AAD given to the proxy. */
+  readonly header: Buffer;
+  readonly iv: Buffer;
+  readonly tag: Buffer;
+  readonly metadata: Buffer;
+  readonly ciphertext: Buffer;
+}
+
+export function buildXksHeader(keyId: string, materialId: string): Buffer {
+  const hex = keyId.replace(/-/g, "");
+  if (!/^[0-9a-f]{32}$/.test(hex)) throw new RangeError("not a UUID");
+  if (!HEX64.test(materialId)) throw new RangeError("material id must be 32 bytes");
+  const header = Buffer.allocUnsafe(XKS_HEADER_LEN);
+  header[0] = FORMAT_XKS_V1;
+  header.write(hex, 1, KEY_ID_LEN, "hex");
+  header.write(materialId, 1 + KEY_ID_LEN, MATERIAL_ID_LEN, "hex");
+  return header;
+}
+
+/** Undefined when a part is out of the format's bounds. */
+export function assembleXksBlob(header: Buffer, iv: Buffer, tag: Buffer, metadata: Buffer, ciphertext: Buffer): Buffer | undefined {
+  if (iv.length < 1 || iv.length > 32 || tag.length < 1 || tag.length > 32 || metadata.length > 20) return undefined;
+  return Buffer.concat([header, Buffer.of(iv.length), iv, Buffer.of(tag.length), tag, Buffer.of(metadata.length), metadata, ciphertext]);
+}
+
+/** Parses a format-0x03 blob's framing; undefined for anything else. */
+export function parseXksBlob(blob: Uint8Array): XksBlob | undefined {
+  if (blob.length < XKS_HEADER_LEN + 3 || blob[0] !== FORMAT_XKS_V1) return undefined;
+  const b = Buffer.from(blob.buffer, blob.byteOffset, blob.byteLength);
+  let off = XKS_HEADER_LEN;
+  const part = (max: number, min: number): Buffer | undefined => {
+    const len = b[off];
+    if (len === undefined || len < min || len > max || off + 1 + len > b.length) return undefined;
+    const out = b.subarray(off + 1, off + 1 + len);
+    off += 1 + len;
+    return out;
+  };
+  const iv = part(32, 1);
+  const tag = iv === undefined ? undefined : part(32, 1);
+  const metadata = tag === undefined ? undefined : part(20, 0);
+  if (iv === undefined || tag === undefined || metadata === undefined) return undefined;
+  return {
+    format: FORMAT_XKS_V1,
+    keyId: bytesToUuid(b.subarray(1, 1 + KEY_ID_LEN)),
+    materialId: b.subarray(1 + KEY_ID_LEN, XKS_HEADER_LEN).toString("hex"),
+    header: b.subarray(0, XKS_HEADER_LEN),
+    iv,
+    tag,
+    metadata,
+    ciphertext: b.subarray(off),
+  };
+}
+
+/** The KMS key id any symmetric blob of Trent's (format 0x01, 0x02 or 0x03) names, or undefined. */
 export function keyIdOfSymmetricBlob(blob: Uint8Array): string | undefined {
+  if (blob[0] === FORMAT_XKS_V1 && blob.length >= XKS_HEADER_LEN + 3) return bytesToUuid(Buffer.from(blob.buffer, blob.byteOffset + 1, KEY_ID_LEN));
   if (blob[0] === FORMAT_SYMMETRIC_V1 && blob.length >= BLOB_OVERHEAD) return bytesToUuid(Buffer.from(blob.buffer, blob.byteOffset + 1, KEY_ID_LEN));
   if (blob[0] === FORMAT_HSM_V1 && blob.length >= HSM_BLOB_OVERHEAD) return bytesToUuid(Buffer.from(blob.buffer, blob.byteOffset + 1, KEY_ID_LEN));
   return undefined;
