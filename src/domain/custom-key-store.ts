@@ -11,8 +11,30 @@ import type { KeyState } from "./key-state-table.js";
 
 export type ConnectionState = "CONNECTED" | "CONNECTING" | "FAILED" | "DISCONNECTED" | "DISCONNECTING";
 
-/** The ConnectionErrorCode values that can describe a failed PKCS#11 connection (AWS's enum). */
-export type ConnectionErrorCode = "INVALID_CREDENTIALS" | "CLUSTER_NOT_FOUND" | "NETWORK_ERRORS" | "INTERNAL_ERROR" | "USER_LOCKED_OUT";
+/** The ConnectionErrorCode values that can describe a failed PKCS#11 or XKS proxy connection (AWS's enum). */
+export type ConnectionErrorCode =
+  | "INVALID_CREDENTIALS"
+  | "CLUSTER_NOT_FOUND"
+  | "NETWORK_ERRORS"
+  | "INTERNAL_ERROR"
+  | "USER_LOCKED_OUT"
+  | "XKS_PROXY_ACCESS_DENIED"
+  | "XKS_PROXY_INVALID_CONFIGURATION"
+  | "XKS_PROXY_INVALID_RESPONSE"
+  | "XKS_PROXY_INVALID_TLS_CONFIGURATION"
+  | "XKS_PROXY_NOT_REACHABLE"
+  | "XKS_PROXY_TIMED_OUT";
+
+/** How an external key store reaches its proxy (only PUBLIC_ENDPOINT is supported). */
+export interface XksProxySettings {
+  readonly connectivity: "PUBLIC_ENDPOINT";
+  /** `https://host[:port]` (plain `http://` only for loopback hosts, see xks-uri.ts). */
+  readonly uriEndpoint: string;
+  /** `[/prefix]/kms/xks/v1`. */
+  readonly uriPath: string;
+  /** Of the SigV4 credential; its secret is `password` (wrapped). */
+  readonly accessKeyId: string;
+}
 
 export interface CustomKeyStoreRecord {
   /** `cks-` and 17 hex digits, as AWS makes them. */
@@ -21,13 +43,22 @@ export interface CustomKeyStoreRecord {
   readonly region: string;
   /** Unique within the account and region. */
   readonly name: string;
-  readonly type: "AWS_CLOUDHSM";
-  /** Names a configured PKCS#11 token; one custom key store per cluster in the whole service. */
+  readonly type: "AWS_CLOUDHSM" | "EXTERNAL_KEY_STORE";
+  /**
+   * Names a configured PKCS#11 token; one custom key store per cluster in the whole service.
+   * An external key store has no cluster: it holds `xks:<customKeyStoreId>` (see
+   * xksPlaceholderClusterId), so that the stores' unique cluster column needs no change.
+   */
   readonly cloudHsmClusterId: string;
-  /** Stored and returned as given (the content of customerCA.crt). */
+  /** Stored and returned as given (the content of customerCA.crt); empty for an external key store. */
   readonly trustAnchorCertificate: string;
-  /** KeyStorePassword (the token's user PIN), wrapped under the root; never returned. */
+  /**
+   * KeyStorePassword (the token's user PIN), or for an external key store the proxy credential's
+   * RawSecretAccessKey, wrapped under the root; never returned.
+   */
   readonly password: WrappedKey;
+  /** EXTERNAL_KEY_STORE only. */
+  readonly xks?: XksProxySettings;
   readonly connectionState: ConnectionState;
   /** Only while connectionState is FAILED. */
   readonly connectionErrorCode?: ConnectionErrorCode;
@@ -74,13 +105,28 @@ export function effectiveKeyState(stored: KeyState, connection: ConnectionState 
   return "Unavailable";
 }
 
-/** The entry DescribeCustomKeyStores returns: never the password. */
+/** The cluster column of an external key store (unique, never a valid cluster id). */
+export function xksPlaceholderClusterId(customKeyStoreId: string): string {
+  return `xks:${customKeyStoreId}`;
+}
+
+/** The entry DescribeCustomKeyStores returns: never the password or the proxy's secret access key. */
 export function toCustomKeyStoresListEntry(s: CustomKeyStoreRecord): CustomKeyStoresListEntry {
+  const typed =
+    s.xks !== undefined
+      ? {
+          XksProxyConfiguration: {
+            Connectivity: s.xks.connectivity,
+            AccessKeyId: s.xks.accessKeyId,
+            UriEndpoint: s.xks.uriEndpoint,
+            UriPath: s.xks.uriPath,
+          },
+        }
+      : { CloudHsmClusterId: s.cloudHsmClusterId, TrustAnchorCertificate: s.trustAnchorCertificate };
   return {
     CustomKeyStoreId: s.customKeyStoreId,
     CustomKeyStoreName: s.name,
-    CloudHsmClusterId: s.cloudHsmClusterId,
-    TrustAnchorCertificate: s.trustAnchorCertificate,
+    ...typed,
     ConnectionState: s.connectionState,
     ...(s.connectionState === "FAILED" && s.connectionErrorCode !== undefined ? { ConnectionErrorCode: s.connectionErrorCode } : {}),
     CreationDate: new Date(s.createdAt),

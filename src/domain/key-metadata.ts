@@ -21,7 +21,7 @@ export function legacyCustomerMasterKeySpec(spec: string): string | undefined {
  * KeyMetadata as DescribeKey, CreateKey and friends return it. A key in a custom key store also
  * shows the cluster of its store (`cloudHsmClusterId`, read by the caller).
  */
-export function toKeyMetadata(key: KeyRecord, store?: { readonly cloudHsmClusterId: string }): KeyMetadata {
+export function toKeyMetadata(key: KeyRecord, store?: { readonly cloudHsmClusterId: string; readonly type?: string }): KeyMetadata {
   const md: Record<string, unknown> = {
     AWSAccountId: key.accountId,
     KeyId: key.keyId,
@@ -38,7 +38,8 @@ export function toKeyMetadata(key: KeyRecord, store?: { readonly cloudHsmCluster
   if (key.validTo !== undefined && key.expirationModel === "KEY_MATERIAL_EXPIRES") md["ValidTo"] = new Date(key.validTo);
   md["Origin"] = key.origin;
   if (key.customKeyStoreId !== undefined) md["CustomKeyStoreId"] = key.customKeyStoreId;
-  if (store !== undefined) md["CloudHsmClusterId"] = store.cloudHsmClusterId;
+  if (store !== undefined && store.type !== "EXTERNAL_KEY_STORE") md["CloudHsmClusterId"] = store.cloudHsmClusterId;
+  if (key.xksKeyId !== undefined) md["XksKeyConfiguration"] = { Id: key.xksKeyId };
   if (key.origin === "EXTERNAL" && key.expirationModel !== undefined) md["ExpirationModel"] = key.expirationModel;
   md["KeyManager"] = "CUSTOMER";
   if (LEGACY_SPECS.has(key.keySpec)) md["CustomerMasterKeySpec"] = key.keySpec;

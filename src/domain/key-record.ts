@@ -46,6 +46,8 @@ export interface KeyRecord {
   /** EXTERNAL keys: every key material imported into the key, present or deleted, in import order. */
   readonly importedMaterials?: readonly ImportedMaterial[];
   readonly customKeyStoreId?: string;
+  /** Origin EXTERNAL_KEY_STORE: the external key's id at the store's XKS proxy (XksKeyId). */
+  readonly xksKeyId?: string;
   /** Incremented by the store on every write; used for compare-and-swap. */
   readonly revision: number;
 }

@@ -4,8 +4,8 @@ import { KmsError } from "../domain/errors.js";
 import { DuplicateEntry } from "../store/store.js";
 import type { OpContext } from "./context.js";
 import { authorize } from "./support/authorize.js";
+import { createExternalKeyStore } from "./support/create-xks-store.js";
 import {
-  EXTERNAL_KEY_STORES_UNSUPPORTED,
   allStores,
   rejectXksParameters,
   requireCustomKeyStores,
@@ -25,13 +25,13 @@ function clusterInUse(clusterId: string): KmsError {
 }
 
 /**
- * CreateCustomKeyStore for AWS_CLOUDHSM: the cluster id names a PKCS#11 token of TRENT_HSM_CLUSTERS,
+ * CreateCustomKeyStore. EXTERNAL_KEY_STORE: see support/create-xks-store.ts. AWS_CLOUDHSM: the cluster id names a PKCS#11 token of TRENT_HSM_CLUSTERS,
  * the password is that token's user PIN (stored wrapped under the root), the trust anchor is stored
  * as given. The new store is DISCONNECTED; ConnectCustomKeyStore opens the token.
  */
 export async function createCustomKeyStore(ctx: OpContext, input: CreateCustomKeyStoreRequest): Promise<CreateCustomKeyStoreResponse> {
   await authorize(ctx, { action: "kms:CreateCustomKeyStore" });
-  if (input.CustomKeyStoreType === "EXTERNAL_KEY_STORE") throw new KmsError("UnsupportedOperationException", EXTERNAL_KEY_STORES_UNSUPPORTED);
+  if (input.CustomKeyStoreType === "EXTERNAL_KEY_STORE") return createExternalKeyStore(ctx, input);
   rejectXksParameters(input);
   // Required for AWS_CLOUDHSM key stores (the model leaves them optional because of external key stores).
   const clusterId = requireMember(input.CloudHsmClusterId, "cloudHsmClusterId");

@@ -11,6 +11,7 @@ import type { OpContext } from "./context.js";
 import { admitKeyPolicy, bypassCondition } from "./support/admit-policy.js";
 import { authorize } from "./support/authorize.js";
 import { createKeyInCustomKeyStore } from "./support/create-hsm-key.js";
+import { createKeyInExternalKeyStore } from "./support/create-xks-key.js";
 
 const DEFAULT_ROTATION_DAYS = 365;
 
@@ -70,6 +71,8 @@ export async function createKey(ctx: OpContext, input: CreateKeyRequest): Promis
   if (input.MultiRegion === true) {
     throw new KmsError("UnsupportedOperationException", "Trent does not create multi-Region keys.");
   }
+  // A key in an external key store: KMS-side material here, the external key at the XKS proxy.
+  if (origin === "EXTERNAL_KEY_STORE") return createKeyInExternalKeyStore(ctx, input, { spec, usage, origin, policy, tags });
   // A key in a custom key store: its material is generated in the store's PKCS#11 token.
   if (origin === "AWS_CLOUDHSM" || input.CustomKeyStoreId !== undefined) {
     return createKeyInCustomKeyStore(ctx, input, { spec, usage, origin, policy, tags });
@@ -78,8 +81,8 @@ export async function createKey(ctx: OpContext, input: CreateKeyRequest): Promis
   if (origin !== "AWS_KMS" && origin !== "EXTERNAL") {
     throw new KmsError("UnsupportedOperationException", `Origin ${origin} is not supported by this Trent yet.`);
   }
-  if (input.CustomKeyStoreId !== undefined || input.XksKeyId !== undefined) {
-    throw new KmsError("UnsupportedOperationException", "Custom key stores are not supported by this Trent yet.");
+  if (input.XksKeyId !== undefined) {
+    throw new KmsError("ValidationException", "XksKeyId is valid only for KMS keys with Origin EXTERNAL_KEY_STORE.");
   }
   if (!SUPPORTED_KEY_SPECS.has(spec)) {
     throw new KmsError("UnsupportedOperationException", `KeySpec ${spec} is not supported by this Trent yet.`);

@@ -19,6 +19,9 @@ export async function generateRandom(ctx: OpContext, input: GenerateRandomReques
   if (input.CustomKeyStoreId !== undefined) {
     // The bytes come from the store's token, which must be connected.
     const store = await findCustomKeyStore(ctx, input.CustomKeyStoreId);
+    if (store.xks !== undefined) {
+      throw new KmsError("UnsupportedOperationException", "GenerateRandom does not support external key stores (CustomKeyStoreType EXTERNAL_KEY_STORE).");
+    }
     if (store.connectionState !== "CONNECTED") throw invalidConnectionState(store, "GenerateRandom", "CONNECTED");
     return { Plaintext: await requireCustomKeyStores(ctx).generateRandom(store, input.NumberOfBytes) };
   }

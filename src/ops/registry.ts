@@ -112,8 +112,8 @@ export const OPERATIONS: { readonly [O in OperationName]?: Handler<O> } = {
   GetParametersForImport: getParametersForImport,
   ImportKeyMaterial: importKeyMaterial,
   DeleteImportedKeyMaterial: deleteImportedKeyMaterial,
-  // Custom key stores of type AWS_CLOUDHSM (PKCS#11 tokens); EXTERNAL_KEY_STORE answers
-  // UnsupportedOperationException from inside the operations.
+  // Custom key stores: AWS_CLOUDHSM (PKCS#11 tokens) and EXTERNAL_KEY_STORE (an XKS proxy over
+  // PUBLIC_ENDPOINT; VPC_ENDPOINT_SERVICE answers UnsupportedOperationException from inside them).
   CreateCustomKeyStore: createCustomKeyStore,
   DescribeCustomKeyStores: describeCustomKeyStores,
   UpdateCustomKeyStore: updateCustomKeyStore,
@@ -151,9 +151,9 @@ for (const op of TAKES_GRANT_TOKENS) {
  * not-implemented list is this table; a test fails when an operation is in neither list.
  *
  * Parts of implemented operations that also answer UnsupportedOperationException (the README lists
- * them too): external key stores (CustomKeyStoreType EXTERNAL_KEY_STORE in CreateCustomKeyStore,
- * Origin EXTERNAL_KEY_STORE / XksKeyId in CreateKey), multi-Region keys (CreateKey MultiRegion),
- * Recipient (Nitro Enclaves attestation).
+ * them too): external key stores with XksProxyConnectivity VPC_ENDPOINT_SERVICE (PUBLIC_ENDPOINT
+ * ones are implemented), GenerateRandom with an external key store's CustomKeyStoreId, multi-Region
+ * keys (CreateKey MultiRegion), Recipient (Nitro Enclaves attestation).
  */
 export const NOT_IMPLEMENTED: { readonly [O in OperationName]?: string } = {
   ReplicateKey: "multi-Region keys are not supported: one Trent deployment serves each region on its own",

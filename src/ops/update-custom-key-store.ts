@@ -2,6 +2,7 @@ import type { UpdateCustomKeyStoreRequest, UpdateCustomKeyStoreResponse } from "
 import { KmsError } from "../domain/errors.js";
 import { DuplicateEntry } from "../store/store.js";
 import type { OpContext } from "./context.js";
+import { updateExternalKeyStore } from "./support/update-xks-store.js";
 import { authorize } from "./support/authorize.js";
 import {
   findCustomKeyStore,
@@ -13,7 +14,7 @@ import {
 } from "./support/custom-key-store-records.js";
 
 /**
- * Changes a disconnected AWS_CLOUDHSM key store: its name, its password (the token's current user
+ * External key stores: see support/update-xks-store.ts. Changes a disconnected AWS_CLOUDHSM key store: its name, its password (the token's current user
  * PIN; it does not change the PIN), or its cluster id, which must name the same token (AWS: a
  * related cluster, one that shares the backup history).
  */
@@ -21,6 +22,7 @@ export async function updateCustomKeyStore(ctx: OpContext, input: UpdateCustomKe
   await authorize(ctx, { action: "kms:UpdateCustomKeyStore" });
   const hsm = requireCustomKeyStores(ctx);
   const rec = await findCustomKeyStore(ctx, input.CustomKeyStoreId);
+  if (rec.xks !== undefined) return updateExternalKeyStore(ctx, { ...rec, xks: rec.xks }, input);
   rejectXksParameters(input);
   const name = input.NewCustomKeyStoreName;
   const clusterId = input.CloudHsmClusterId;

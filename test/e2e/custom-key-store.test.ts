@@ -178,7 +178,7 @@ describe("custom key stores (AWS_CLOUDHSM on a PKCS#11 token)", { skip }, () => 
     assert.ok(!JSON.stringify(all).includes(PIN_A));
   });
 
-  test("CreateCustomKeyStore refuses an unconfigured cluster, a taken name, a cluster in use (also through a related cluster id), EXTERNAL_KEY_STORE, and a missing password or trust anchor", async () => {
+  test("CreateCustomKeyStore refuses an unconfigured cluster, a taken name, a cluster in use (also through a related cluster id), an EXTERNAL_KEY_STORE without its proxy, and a missing password or trust anchor", async () => {
     const base = { CustomKeyStoreName: "another", KeyStorePassword: PIN_B, TrustAnchorCertificate: ANCHOR };
     await expectError(kms.send(new CreateCustomKeyStoreCommand({ ...base, CloudHsmClusterId: CLUSTER_UNKNOWN })), "CloudHsmClusterNotFoundException");
     await expectError(
@@ -189,9 +189,9 @@ describe("custom key stores (AWS_CLOUDHSM on a PKCS#11 token)", { skip }, () => 
     await expectError(kms.send(new CreateCustomKeyStoreCommand({ ...base, CloudHsmClusterId: CLUSTER_A2 })), "CloudHsmClusterInUseException");
     const xks = await expectError(
       kms.send(new CreateCustomKeyStoreCommand({ CustomKeyStoreName: "xks", CustomKeyStoreType: "EXTERNAL_KEY_STORE" })),
-      "UnsupportedOperationException",
+      "ValidationException",
     );
-    assert.match(xks.message, /EXTERNAL_KEY_STORE/);
+    assert.match(xks.message, /xksProxyConnectivity/);
     await expectError(kms.send(new CreateCustomKeyStoreCommand({ CustomKeyStoreName: "x", CloudHsmClusterId: CLUSTER_B, TrustAnchorCertificate: ANCHOR })), "ValidationException");
     await expectError(kms.send(new CreateCustomKeyStoreCommand({ CustomKeyStoreName: "x", CloudHsmClusterId: CLUSTER_B, KeyStorePassword: PIN_B })), "ValidationException");
     assert.equal((await kms.send(new DescribeCustomKeyStoresCommand({}))).CustomKeyStores?.length, 1, "nothing was created");

@@ -62,7 +62,8 @@ import { importMaterial, wrapMaterial } from "../support/key-import.js";
  *
  * Reachable states: Enabled, Disabled, PendingDeletion, and PendingImport (a key with origin
  * EXTERNAL before its material is imported, or after it was deleted or expired). Not here:
- * Unavailable (keys in a custom key store whose store is disconnected: custom-key-store.test.ts),
+ * Unavailable (keys in a custom key store whose store is disconnected: custom-key-store.test.ts and
+ * external-key-store.test.ts drive that column),
  * Creating and Updating (multi-Region replication), PendingReplicaDeletion (a multi-Region primary
  * key): Trent has no multi-Region keys.
  *
@@ -78,7 +79,8 @@ type Reachable = "Enabled" | "Disabled" | "PendingDeletion" | "PendingImport";
 const REACHABLE: readonly Reachable[] = ["Enabled", "Disabled", "PendingDeletion", "PendingImport"];
 const UNREACHABLE: Readonly<Partial<Record<KeyState, string>>> = {
   PendingReplicaDeletion: "only multi-Region primary keys reach it; Trent has no multi-Region keys",
-  Unavailable: "only keys in a disconnected custom key store reach it: test/e2e/custom-key-store.test.ts drives that column",
+  Unavailable:
+    "only keys in a disconnected custom key store reach it: test/e2e/custom-key-store.test.ts and test/e2e/external-key-store.test.ts drive that column",
   Creating: "only multi-Region replica keys being created reach it",
   Updating: "only multi-Region keys whose primary Region is changing reach it",
 };

@@ -24,8 +24,8 @@ export interface HsmKeyParameters {
  * keys, as on AWS. Nothing is stored for the key but its record.
  */
 export async function createKeyInCustomKeyStore(ctx: OpContext, input: CreateKeyRequest, p: HsmKeyParameters): Promise<CreateKeyResponse> {
-  if (input.XksKeyId !== undefined || p.origin === "EXTERNAL_KEY_STORE") {
-    throw new KmsError("UnsupportedOperationException", "External key stores (Origin EXTERNAL_KEY_STORE, XksKeyId) are not supported by Trent.");
+  if (input.XksKeyId !== undefined) {
+    throw new KmsError("ValidationException", "XksKeyId is valid only for KMS keys with Origin EXTERNAL_KEY_STORE.");
   }
   if (input.CustomKeyStoreId === undefined) {
     throw new KmsError("UnsupportedOperationException", "Origin AWS_CLOUDHSM requires a CustomKeyStoreId that identifies an AWS CloudHSM key store.");
@@ -44,6 +44,12 @@ export async function createKeyInCustomKeyStore(ctx: OpContext, input: CreateKey
   }
   const hsm = requireCustomKeyStores(ctx);
   const store = await findCustomKeyStore(ctx, input.CustomKeyStoreId);
+  if (store.xks !== undefined) {
+    throw new KmsError(
+      "UnsupportedOperationException",
+      `Custom key store ${store.customKeyStoreId} is an external key store: keys in it have Origin EXTERNAL_KEY_STORE and an XksKeyId.`,
+    );
+  }
   if (store.connectionState !== "CONNECTED") throw invalidConnectionState(store, "CreateKey", "CONNECTED");
   const now = ctx.now();
   const keyId = randomUUID();

@@ -102,6 +102,3 @@ export function rejectXksParameters(input: Partial<Record<(typeof XKS_PARAMETERS
     }
   }
 }
-
-export const EXTERNAL_KEY_STORES_UNSUPPORTED =
-  "External key stores (CustomKeyStoreType EXTERNAL_KEY_STORE) are not supported by Trent; use an AWS_CLOUDHSM key store backed by a PKCS#11 token.";

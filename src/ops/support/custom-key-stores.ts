@@ -16,6 +16,9 @@ import { KeystoreError, type Keystore } from "../../keystore/keystore.js";
 import { Pkcs11KeyNotFoundError, Pkcs11Token, type Pkcs11KeyAttributes, type Pkcs11TokenConfig } from "../../keystore/pkcs11-token.js";
 import { RevisionConflict, type Store } from "../../store/store.js";
 import type { OpContext } from "../context.js";
+import { parseXksEndpoint } from "../../domain/xks-uri.js";
+import { xksConnectionErrorCode } from "./xks-errors.js";
+import { XksProxyFailure, callXksProxy } from "./xks-proxy-client.js";
 
 /** A cluster id of TRENT_HSM_CLUSTERS: the PKCS#11 token that plays the CloudHSM cluster. */
 export interface HsmClusterConfig {
@@ -35,6 +38,8 @@ export interface CustomKeyStoresDeps {
   readonly cacheTtlMs: number;
   /** Opens a token (tests inject failures); Pkcs11Token.open by default. */
   readonly openToken?: (config: Pkcs11TokenConfig) => Promise<Pkcs11Token>;
+  /** Deadline of one XKS proxy call (XKS_CALL_TIMEOUT_MS by default). */
+  readonly xksTimeoutMs?: number;
   readonly log?: (line: { level: "info" | "warn" | "error"; msg: string } & Record<string, unknown>) => void;
 }
 
@@ -147,6 +152,15 @@ export class CustomKeyStores {
    */
   async connect(rec: CustomKeyStoreRecord): Promise<ConnectionErrorCode | undefined> {
     await this.disconnect(rec.customKeyStoreId);
+    if (rec.xks !== undefined) {
+      try {
+        await this.xksHealth(rec, "ConnectCustomKeyStore", "connect");
+        return undefined;
+      } catch (e) {
+        if (e instanceof XksProxyFailure) return xksConnectionErrorCode(e);
+        return "INTERNAL_ERROR";
+      }
+    }
     const cluster = this.cluster(rec.cloudHsmClusterId);
     if (cluster === undefined) return "CLUSTER_NOT_FOUND";
     let pin: string;
@@ -165,6 +179,42 @@ export class CustomKeyStores {
       return undefined;
     } catch (e) {
       return connectionErrorCode(e);
+    }
+  }
+
+  // ---- external key stores
+
+  /**
+   * One call to an external key store's proxy, signed with the store's credential (its secret is
+   * unwrapped for the call only). Throws XksProxyFailure.
+   */
+  async xksCall(
+    rec: CustomKeyStoreRecord,
+    operation: string,
+    body: Readonly<Record<string, unknown>>,
+  ): Promise<Record<string, unknown>> {
+    const xks = rec.xks;
+    if (xks === undefined) throw new XksProxyFailure("invalid-response");
+    const secret = await this.#d.keystore.unwrap(rec.password, customKeyStorePasswordBinding(rec.customKeyStoreId));
+    try {
+      return await callXksProxy(
+        { endpoint: parseXksEndpoint(xks.uriEndpoint), uriPath: xks.uriPath, accessKeyId: xks.accessKeyId, secret: secret.expose(), region: rec.region },
+        operation,
+        body,
+        { ...(this.#d.xksTimeoutMs !== undefined ? { timeoutMs: this.#d.xksTimeoutMs } : {}), now: this.#d.now() },
+      );
+    } finally {
+      secret.dispose();
+    }
+  }
+
+  /** GetHealthStatus: resolves when the proxy answers a well-formed health report; throws XksProxyFailure. */
+  async xksHealth(rec: CustomKeyStoreRecord, kmsOperation: string, kmsRequestId: string): Promise<void> {
+    const r = await this.xksCall(rec, "health", { requestMetadata: { kmsRequestId, kmsOperation } });
+    const size = r["xksProxyFleetSize"];
+    const fleet = r["ekmFleetDetails"];
+    if (typeof size !== "number" || !Number.isInteger(size) || size < 1 || !Array.isArray(fleet) || fleet.length < 1 || fleet.length > 10) {
+      throw new XksProxyFailure("invalid-response");
     }
   }
 
@@ -285,7 +335,8 @@ export class CustomKeyStores {
    * connected or the token failed (the material then stays in the token, orphaned).
    */
   async destroyKeyMaterial(key: KeyRecord): Promise<boolean> {
-    if (key.customKeyStoreId === undefined) return true;
+    // An external key is never deleted by KMS (and its KMS-side material goes with the key record).
+    if (key.customKeyStoreId === undefined || key.origin === "EXTERNAL_KEY_STORE") return true;
     const rec = await this.record(key.customKeyStoreId).catch(() => undefined);
     if (rec === undefined || rec.connectionState !== "CONNECTED") return false;
     try {

@@ -7,6 +7,7 @@ import { KmsError } from "../../domain/errors.js";
 import type { KeyRecord } from "../../domain/key-record.js";
 import type { OpContext } from "../context.js";
 import type { CustomKeyStores } from "./custom-key-stores.js";
+import { openXks, sealXks } from "./xks-crypto.js";
 
 export interface SealedBlob {
   readonly blob: Buffer;
@@ -20,6 +21,8 @@ export async function sealUnderKey(
   plaintext: SecretBytes,
   encryptionContext: EncryptionContext | undefined,
 ): Promise<SealedBlob> {
+  // A key in an external key store: double encryption, the outer layer at its XKS proxy (format 0x03).
+  if (inCustomKeyStore(key) && key.origin === "EXTERNAL_KEY_STORE") return sealXks(ctx, key, plaintext, encryptionContext);
   // A key in a custom key store: AES-GCM inside its token (ciphertext format 0x02).
   if (inCustomKeyStore(key)) return hsm(ctx).seal(key, plaintext, encryptionContext, ctx.random);
   const m = await ctx.materials.current(key);
@@ -58,6 +61,7 @@ export async function openWithKey(
   blob: Uint8Array,
   encryptionContext: EncryptionContext | undefined,
 ): Promise<{ plaintext: SecretBytes; materialId: string }> {
+  if (inCustomKeyStore(key) && key.origin === "EXTERNAL_KEY_STORE") return openXks(ctx, key, blob, encryptionContext);
   if (inCustomKeyStore(key)) return hsm(ctx).open(key, blob, encryptionContext);
   const parsed = parseSymmetricBlob(blob);
   if (parsed === undefined || parsed.keyId !== key.keyId || key.keySpec !== "SYMMETRIC_DEFAULT") throw invalidCiphertext();
