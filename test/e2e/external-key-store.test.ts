@@ -24,12 +24,14 @@ import {
   type CustomKeyStoresListEntry,
 } from "@aws-sdk/client-kms";
 import assert from "node:assert/strict";
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { FORMAT_XKS_V1, parseXksBlob } from "../../src/crypto/ciphertext-blob.js";
 import { KEY_STATE_TABLE } from "../../src/domain/key-state-table.js";
-import { REGION, expectError, startTrent, type Harness } from "../support/harness.js";
+import { resolveConfig } from "../../src/service/config.js";
+import { Trent } from "../../src/service/trent.js";
+import { REGION, expectError, startTrent, tempDir, type Harness } from "../support/harness.js";
 import { TestXksProxy } from "../support/xks-proxy.js";
 
 /**
@@ -400,5 +402,59 @@ describe("external key stores (EXTERNAL_KEY_STORE through an XKS proxy)", () => 
     }
     // A key pending deletion can still be scheduled while the store is connected.
     await kms.send(new ScheduleKeyDeletionCommand({ KeyId: keyId, PendingWindowInDays: 7 }));
+  });
+});
+
+describe("external key stores across a restart", () => {
+  test("a CONNECTED external key store is reconnected at start with its stored credential; one whose proxy refuses it becomes FAILED", async () => {
+    const proxy = await TestXksProxy.start({ accessKeyId: ACCESS_KEY_ID, secretAccessKey: SECRET });
+    proxy.addKey("restart-key");
+    const dataDir = tempDir();
+    const start = (): Promise<Trent> => Trent.start(resolveConfig({ port: "0", dataDir }, {}), { log: () => {} });
+    const clientOf = (t: Trent): KMSClient =>
+      new KMSClient({ endpoint: t.endpoint, region: REGION, maxAttempts: 1, credentials: { accessKeyId: "test", secretAccessKey: "test" } });
+    let trent = await start();
+    let kms = clientOf(trent);
+    try {
+      const { CustomKeyStoreId } = await kms.send(
+        new CreateCustomKeyStoreCommand({
+          CustomKeyStoreName: "xks-restart",
+          CustomKeyStoreType: "EXTERNAL_KEY_STORE",
+          XksProxyConnectivity: "PUBLIC_ENDPOINT",
+          XksProxyUriEndpoint: proxy.endpoint,
+          XksProxyUriPath: proxy.uriPath,
+          XksProxyAuthenticationCredential: { AccessKeyId: ACCESS_KEY_ID, RawSecretAccessKey: SECRET },
+        }),
+      );
+      await kms.send(new ConnectCustomKeyStoreCommand({ CustomKeyStoreId }));
+      const key = await kms.send(new CreateKeyCommand({ Origin: "EXTERNAL_KEY_STORE", CustomKeyStoreId, XksKeyId: "restart-key" }));
+      const ct = (await kms.send(new EncryptCommand({ KeyId: key.KeyMetadata?.KeyId, Plaintext: Buffer.from("restart") }))).CiphertextBlob;
+
+      kms.destroy();
+      await trent.stop();
+      const health = proxy.count("health");
+      trent = await start();
+      kms = clientOf(trent);
+      assert.equal(proxy.count("health"), health + 1, "GetHealthStatus at start");
+      const [s] = (await kms.send(new DescribeCustomKeyStoresCommand({ CustomKeyStoreId }))).CustomKeyStores ?? [];
+      assert.equal(s?.ConnectionState, "CONNECTED");
+      assert.deepEqual(s?.XksProxyConfiguration?.UriEndpoint, proxy.endpoint);
+      assert.equal(Buffer.from((await kms.send(new DecryptCommand({ CiphertextBlob: ct }))).Plaintext ?? []).toString(), "restart");
+
+      kms.destroy();
+      await trent.stop();
+      proxy.mode = { kind: "error", status: 401, errorName: "AuthenticationFailedException" };
+      trent = await start();
+      kms = clientOf(trent);
+      const [failed] = (await kms.send(new DescribeCustomKeyStoresCommand({ CustomKeyStoreId }))).CustomKeyStores ?? [];
+      assert.equal(failed?.ConnectionState, "FAILED");
+      assert.equal(failed?.ConnectionErrorCode, "INVALID_CREDENTIALS");
+      await expectError(kms.send(new DecryptCommand({ CiphertextBlob: ct })), "KMSInvalidStateException");
+    } finally {
+      kms.destroy();
+      await trent.stop();
+      await proxy.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });
