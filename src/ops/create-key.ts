@@ -9,11 +9,11 @@ import { defaultKeyPolicy } from "../policy/default-key-policy.js";
 import { checkPolicyDocument } from "../policy/check-policy-document.js";
 import type { OpContext } from "./context.js";
 import { admitKeyPolicy, bypassCondition } from "./support/admit-policy.js";
+import { newKeyRecord } from "./support/new-key-record.js";
 import { authorize } from "./support/authorize.js";
 import { createKeyInCustomKeyStore } from "./support/create-hsm-key.js";
 import { createKeyInExternalKeyStore } from "./support/create-xks-key.js";
 
-const DEFAULT_ROTATION_DAYS = 365;
 
 function chooseSpec(input: CreateKeyRequest): string {
   const { KeySpec, CustomerMasterKeySpec } = input;
@@ -92,22 +92,12 @@ export async function createKey(ctx: OpContext, input: CreateKeyRequest): Promis
   const keyId = randomUUID();
   const material: KeyMaterialRecord | undefined =
     origin === "EXTERNAL" ? undefined : await ctx.materials.generate(keyId, spec, "CREATE", now, ctx.random);
-  const key: KeyRecord = {
-    keyId,
-    accountId: ctx.caller.accountId,
-    region: ctx.caller.region,
-    createdAt: now,
-    description: input.Description ?? "",
-    keyUsage: usage,
-    keySpec: spec,
-    origin,
-    keyState: material === undefined ? "PendingImport" : "Enabled",
-    policy,
-    tags,
-    rotation: { enabled: false, periodDays: DEFAULT_ROTATION_DAYS, onDemandCount: 0 },
-    ...(material !== undefined ? { currentMaterialId: material.materialId } : {}),
-    revision: 0,
-  };
+  const key = newKeyRecord(
+    ctx,
+    input,
+    { spec, usage, origin, policy, tags },
+    material === undefined ? { keyId, createdAt: now, keyState: "PendingImport" } : { keyId, createdAt: now, currentMaterialId: material.materialId },
+  );
   if (input.Policy !== undefined) await admitKeyPolicy(ctx, key, input.BypassPolicyLockoutSafetyCheck === true);
   await ctx.store.createKey(key, material !== undefined ? [material] : []);
   return { KeyMetadata: toKeyMetadata(key) };

@@ -7,6 +7,7 @@ import type { KeyUsage } from "../../domain/key-spec.js";
 import { toKeyMetadata } from "../../domain/key-metadata.js";
 import type { OpContext } from "../context.js";
 import { admitKeyPolicy } from "./admit-policy.js";
+import { newKeyRecord } from "./new-key-record.js";
 import { findCustomKeyStore, invalidConnectionState, requireCustomKeyStores } from "./custom-key-store-records.js";
 
 export interface HsmKeyParameters {
@@ -53,22 +54,7 @@ export async function createKeyInCustomKeyStore(ctx: OpContext, input: CreateKey
   if (store.connectionState !== "CONNECTED") throw invalidConnectionState(store, "CreateKey", "CONNECTED");
   const now = ctx.now();
   const keyId = randomUUID();
-  const draft: KeyRecord = {
-    keyId,
-    accountId: ctx.caller.accountId,
-    region: ctx.caller.region,
-    createdAt: now,
-    description: input.Description ?? "",
-    keyUsage: p.usage,
-    keySpec: p.spec,
-    origin: "AWS_CLOUDHSM",
-    keyState: "Enabled",
-    policy: p.policy,
-    tags: p.tags,
-    rotation: { enabled: false, periodDays: 365, onDemandCount: 0 },
-    customKeyStoreId: store.customKeyStoreId,
-    revision: 0,
-  };
+  const draft = newKeyRecord(ctx, input, { ...p, origin: "AWS_CLOUDHSM" }, { keyId, createdAt: now, customKeyStoreId: store.customKeyStoreId });
   if (input.Policy !== undefined) await admitKeyPolicy(ctx, draft, input.BypassPolicyLockoutSafetyCheck === true);
   const materialId = await hsm.generateKey(store, keyId, ctx.random);
   const key: KeyRecord = { ...draft, currentMaterialId: materialId };

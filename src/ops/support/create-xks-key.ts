@@ -6,6 +6,7 @@ import type { KeyRecord } from "../../domain/key-record.js";
 import { toKeyMetadata } from "../../domain/key-metadata.js";
 import type { OpContext } from "../context.js";
 import { admitKeyPolicy } from "./admit-policy.js";
+import { newKeyRecord } from "./new-key-record.js";
 import { findCustomKeyStore, invalidConnectionState, requireCustomKeyStores } from "./custom-key-store-records.js";
 import type { HsmKeyParameters } from "./create-hsm-key.js";
 import { xksCreateKeyError } from "./xks-errors.js";
@@ -48,23 +49,7 @@ export async function createKeyInExternalKeyStore(ctx: OpContext, input: CreateK
   await checkExternalKey(ctx, store, xksKeyId);
   const now = ctx.now();
   const keyId = randomUUID();
-  const draft: KeyRecord = {
-    keyId,
-    accountId: ctx.caller.accountId,
-    region: ctx.caller.region,
-    createdAt: now,
-    description: input.Description ?? "",
-    keyUsage: p.usage,
-    keySpec: p.spec,
-    origin: "EXTERNAL_KEY_STORE",
-    keyState: "Enabled",
-    policy: p.policy,
-    tags: p.tags,
-    rotation: { enabled: false, periodDays: 365, onDemandCount: 0 },
-    customKeyStoreId: store.customKeyStoreId,
-    xksKeyId,
-    revision: 0,
-  };
+  const draft = newKeyRecord(ctx, input, { ...p, origin: "EXTERNAL_KEY_STORE" }, { keyId, createdAt: now, customKeyStoreId: store.customKeyStoreId, xksKeyId });
   if (input.Policy !== undefined) await admitKeyPolicy(ctx, draft, input.BypassPolicyLockoutSafetyCheck === true);
   const material = await ctx.materials.generate(keyId, p.spec, "CREATE", now, ctx.random);
   const key: KeyRecord = { ...draft, currentMaterialId: material.materialId };
