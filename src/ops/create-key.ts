@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { CreateKeyRequest, CreateKeyResponse } from "../generated/kms-types.js";
 import { KmsError } from "../domain/errors.js";
-import type { KeyMaterialRecord, KeyRecord } from "../domain/key-record.js";
+import type { KeyMaterialRecord } from "../domain/key-record.js";
 import { KEY_SPECS, SUPPORTED_KEY_SPECS, type KeyUsage } from "../domain/key-spec.js";
 import { toKeyMetadata } from "../domain/key-metadata.js";
 import { checkRequestTags } from "../domain/tags.js";
