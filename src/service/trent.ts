@@ -104,6 +104,7 @@ export class Trent {
       store,
       keystore,
       clusters: config.hsmClusters ?? {},
+      loopbackHttpProxies: config.mode === "dev",
       now,
       cacheTtlMs: config.cacheTtlMs,
       log: (line) => log(line),

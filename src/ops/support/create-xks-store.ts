@@ -29,8 +29,8 @@ export async function createExternalKeyStore(ctx: OpContext, input: CreateCustom
   const uriPath = requireMember(input.XksProxyUriPath, "xksProxyUriPath");
   const credential = requireMember(input.XksProxyAuthenticationCredential, "xksProxyAuthenticationCredential");
   if (connectivity !== "PUBLIC_ENDPOINT") throw new KmsError("UnsupportedOperationException", `XksProxyConnectivity ${connectivity} is not supported.`);
-  const settings = xksSettings(endpoint, uriPath, credential.AccessKeyId);
   const hsm = requireCustomKeyStores(ctx);
+  const settings = xksSettings(endpoint, uriPath, credential.AccessKeyId, hsm.loopbackHttpProxies);
   const mine = await storesOfPartition(ctx);
   if (mine.some((s) => s.name === input.CustomKeyStoreName)) throw nameInUse(input.CustomKeyStoreName);
   await checkXksUriFree(ctx, settings, undefined);

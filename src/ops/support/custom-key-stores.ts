@@ -32,6 +32,8 @@ export interface CustomKeyStoresDeps {
   readonly keystore: Keystore;
   /** cluster id -> token. */
   readonly clusters: Readonly<Record<string, HsmClusterConfig>>;
+  /** External key store proxies may be plain http://127.0.0.1|localhost|[::1] (dev mode only). */
+  readonly loopbackHttpProxies?: boolean;
   /** Epoch milliseconds. */
   readonly now: () => number;
   /** How long a store record read from the store may be used (other nodes' changes show within it). */
@@ -79,6 +81,11 @@ export class CustomKeyStores {
   constructor(deps: CustomKeyStoresDeps) {
     this.#d = deps;
     this.#openToken = deps.openToken ?? ((c) => Pkcs11Token.open(c));
+  }
+
+  /** Whether external key store proxies may be plain http on a loopback host (dev mode). */
+  get loopbackHttpProxies(): boolean {
+    return this.#d.loopbackHttpProxies === true;
   }
 
   /** The token a cluster id names, or undefined when the cluster is not configured. */
@@ -198,7 +205,7 @@ export class CustomKeyStores {
     const secret = await this.#d.keystore.unwrap(rec.password, customKeyStorePasswordBinding(rec.customKeyStoreId));
     try {
       return await callXksProxy(
-        { endpoint: parseXksEndpoint(xks.uriEndpoint), uriPath: xks.uriPath, accessKeyId: xks.accessKeyId, secret: secret.expose(), region: rec.region },
+        { endpoint: parseXksEndpoint(xks.uriEndpoint, { loopbackHttp: this.loopbackHttpProxies }), uriPath: xks.uriPath, accessKeyId: xks.accessKeyId, secret: secret.expose(), region: rec.region },
         operation,
         body,
         { ...(this.#d.xksTimeoutMs !== undefined ? { timeoutMs: this.#d.xksTimeoutMs } : {}), now: this.#d.now() },
@@ -233,7 +240,7 @@ export class CustomKeyStores {
   }
 
   /**
-   * At start: opens the tokens of the stores recorded as CONNECTED (AWS keeps custom key stores
+   * At start: opens the tokens of the CloudHSM-type stores recorded as CONNECTED (AWS keeps custom key stores
    * connected across its own restarts). A store that cannot be reconnected becomes FAILED with
    * the ConnectionErrorCode, as a failed ConnectCustomKeyStore does; its keys are then Unavailable.
    */
@@ -243,7 +250,10 @@ export class CustomKeyStores {
     for (let after: string | undefined; ; ) {
       const page = await this.#d.store.listCustomKeyStores(undefined, after, 100);
       for (const rec of page.items) {
-        if (rec.connectionState !== "CONNECTED") continue;
+        // External key stores have nothing to open: every call reaches the proxy, and a proxy
+        // that is down fails those calls. Checking them here would hold the start (up to the
+        // proxy deadline each) and let a brief outage mark them FAILED for every node.
+        if (rec.connectionState !== "CONNECTED" || rec.xks !== undefined) continue;
         const code = await this.connect(rec);
         if (code === undefined) {
           connected++;

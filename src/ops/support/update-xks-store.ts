@@ -25,6 +25,7 @@ export async function updateExternalKeyStore(
     input.XksProxyUriEndpoint ?? rec.xks.uriEndpoint,
     input.XksProxyUriPath ?? rec.xks.uriPath,
     input.XksProxyAuthenticationCredential?.AccessKeyId ?? rec.xks.accessKeyId,
+    hsm.loopbackHttpProxies,
   );
   const check = async (cur: CustomKeyStoreRecord): Promise<void> => {
     if (endpointChange && cur.connectionState !== "DISCONNECTED") {

@@ -43,8 +43,8 @@ export function checkXksParameterSet(input: XksInput): void {
 }
 
 /** The settings of a proxy address (endpoint and path validated) and the credential's access key id. */
-export function xksSettings(endpoint: string, uriPath: string, accessKeyId: string): XksProxySettings {
-  parseXksEndpoint(endpoint);
+export function xksSettings(endpoint: string, uriPath: string, accessKeyId: string, loopbackHttp: boolean): XksProxySettings {
+  parseXksEndpoint(endpoint, { loopbackHttp });
   validateXksUriPath(uriPath);
   return { connectivity: "PUBLIC_ENDPOINT", uriEndpoint: endpoint, uriPath, accessKeyId };
 }
