@@ -230,12 +230,13 @@ describe("external key stores (EXTERNAL_KEY_STORE through an XKS proxy)", () => 
     await expectError(kms.send(new GenerateRandomCommand({ NumberOfBytes: 8, CustomKeyStoreId: storeId })), "UnsupportedOperationException");
   });
 
-  test("proxy failures during cryptographic operations read KMSInvalidStateException, never a crash", async () => {
+  test("proxy failures during cryptographic operations, and a proxy that echoes its input, read KMSInvalidStateException, never a crash", async () => {
     const ct = (await kms.send(new EncryptCommand({ KeyId: keyId, Plaintext: Buffer.from("y") }))).CiphertextBlob;
     for (const mode of [
       { kind: "error", status: 500, errorName: "InternalException" },
       { kind: "error", status: 401, errorName: "AuthenticationFailedException" },
       { kind: "garbage" },
+      { kind: "echo" },
     ] as const) {
       proxy.mode = mode;
       try {

@@ -23,7 +23,9 @@ export type XksProxyMode =
   | { readonly kind: "ok" }
   | { readonly kind: "error"; readonly status: number; readonly errorName: string }
   | { readonly kind: "garbage" }
-  | { readonly kind: "hang" };
+  | { readonly kind: "hang" }
+  /** Answers Encrypt with its plaintext and Decrypt with its ciphertext plus one byte: a broken proxy. */
+  | { readonly kind: "echo" };
 
 /** The AAD the external key manager uses (the spec's length-prefixed AAD || ciphertextMetadata). */
 function gcmAad(aad: Buffer, metadata: Buffer): Buffer {
@@ -132,6 +134,15 @@ export class TestXksProxy {
         return { status: 200, body: "<html>not json</html>" };
       case "error":
         return err(this.mode.status, this.mode.errorName);
+      case "echo":
+        if (operation === "encrypt") {
+          return { status: 200, body: JSON.stringify({ ciphertext: json["plaintext"], initializationVector: randomBytes(12).toString("base64"), authenticationTag: randomBytes(16).toString("base64") }) };
+        }
+        if (operation === "decrypt") {
+          const c = Buffer.from(typeof json["ciphertext"] === "string" ? json["ciphertext"] : "", "base64");
+          return { status: 200, body: JSON.stringify({ plaintext: Buffer.concat([c, Buffer.of(0)]).toString("base64") }) };
+        }
+        break;
       case "ok":
         break;
     }

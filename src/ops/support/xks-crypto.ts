@@ -75,8 +75,9 @@ export async function sealXks(
     const iv = base64Member(r, "initializationVector") ?? Buffer.alloc(0);
     const tag = base64Member(r, "authenticationTag") ?? Buffer.alloc(0);
     const meta = base64Member(r, "ciphertextMetadata", true) ?? Buffer.alloc(0);
-    // AES-GCM: the ciphertext is as long as the plaintext.
-    const blob = ciphertext.length === inner.length ? assembleXksBlob(header, iv, tag, meta, ciphertext) : undefined;
+    // AES-GCM: the ciphertext is as long as the plaintext, and is not the plaintext (a proxy
+    // that echoed its input would leave only the inner layer).
+    const blob = ciphertext.length === inner.length && !ciphertext.equals(inner) ? assembleXksBlob(header, iv, tag, meta, ciphertext) : undefined;
     if (blob === undefined) throw new XksProxyFailure("invalid-response");
     return { blob, materialId: m.materialId };
   } catch (e) {
@@ -109,6 +110,8 @@ export async function openXks(
       ...(parsed.metadata.length > 0 ? { ciphertextMetadata: parsed.metadata.toString("base64") } : {}),
     });
     inner = base64Member(r, "plaintext") ?? Buffer.alloc(0);
+    // AES-GCM: the plaintext is as long as the ciphertext.
+    if (inner.length !== parsed.ciphertext.length) throw new XksProxyFailure("invalid-response");
   } catch (e) {
     if (e instanceof XksProxyFailure) throw xksCryptoError(e);
     throw e;
