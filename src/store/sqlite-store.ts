@@ -126,18 +126,20 @@ export class SqliteStore implements Store {
         "INSERT INTO key_usage_tracking (id, started_at) VALUES (1, ?) ON CONFLICT(id) DO NOTHING",
       ),
       usageTrackingStart: db.prepare<[], { started_at: number }>("SELECT started_at FROM key_usage_tracking WHERE id = 1"),
-      addVersionUsage: db.prepare<[string, string, number, number, number | null, number | null, string]>(
+      // Usage is written only for keys that exist (checked once per key in addKeyUsage, in the same transaction).
+      keyExists: db.prepare<[string], number>("SELECT 1 FROM keys INDEXED BY keys_by_id WHERE key_id = ?").pluck(),
+      addVersionUsage: db.prepare<[string, string, number, number, number | null, number | null]>(
         `INSERT INTO key_usage (key_id, material_id, encryptions, decryptions, last_encrypt_at, last_decrypt_at)
-         SELECT ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM keys INDEXED BY keys_by_id WHERE key_id = ?)
+         VALUES (?, ?, ?, ?, ?, ?)
          ON CONFLICT(key_id, material_id) DO UPDATE SET
            encryptions = encryptions + excluded.encryptions,
            decryptions = decryptions + excluded.decryptions,
            last_encrypt_at = max(coalesce(last_encrypt_at, excluded.last_encrypt_at), coalesce(excluded.last_encrypt_at, last_encrypt_at)),
            last_decrypt_at = max(coalesce(last_decrypt_at, excluded.last_decrypt_at), coalesce(excluded.last_decrypt_at, last_decrypt_at))`,
       ),
-      setLastUsage: db.prepare<[string, number, string, string, string, string]>(
+      setLastUsage: db.prepare<[string, number, string, string, string]>(
         `INSERT INTO key_last_usage (key_id, used_at, operation, request_id, event_id)
-         SELECT ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM keys INDEXED BY keys_by_id WHERE key_id = ?)
+         VALUES (?, ?, ?, ?, ?)
          ON CONFLICT(key_id) DO UPDATE SET used_at = excluded.used_at, operation = excluded.operation,
            request_id = excluded.request_id, event_id = excluded.event_id
          WHERE excluded.used_at >= key_last_usage.used_at`,
@@ -403,19 +405,12 @@ export class SqliteStore implements Store {
   async addKeyUsage(deltas: readonly KeyUsageRecord[]): Promise<void> {
     this.#db.transaction(() => {
       for (const d of deltas) {
+        if (this.#s.keyExists.get(d.keyId) === undefined) continue; // deleted before the flush
         for (const v of d.versions) {
-          this.#s.addVersionUsage.run(
-            d.keyId,
-            v.materialId,
-            v.encryptions,
-            v.decryptions,
-            v.lastEncryptAt ?? null,
-            v.lastDecryptAt ?? null,
-            d.keyId,
-          );
+          this.#s.addVersionUsage.run(d.keyId, v.materialId, v.encryptions, v.decryptions, v.lastEncryptAt ?? null, v.lastDecryptAt ?? null);
         }
         const l = d.last;
-        if (l !== undefined) this.#s.setLastUsage.run(d.keyId, l.at, l.operation, l.requestId, l.eventId, d.keyId);
+        if (l !== undefined) this.#s.setLastUsage.run(d.keyId, l.at, l.operation, l.requestId, l.eventId);
       }
       this.#beforeCommit();
     })();
