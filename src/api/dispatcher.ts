@@ -8,6 +8,8 @@ import type { CustomKeyStores } from "../ops/support/custom-key-stores.js";
 import type { KeyMaterials } from "../ops/support/key-materials.js";
 import type { Authorizer } from "../policy/authorizer.js";
 import type { Store } from "../store/store.js";
+import { sessionCaller } from "../sts/session-caller.js";
+import type { SessionCredentials } from "../sts/session-credentials.js";
 import type { CredentialCache } from "./credentials.js";
 import type { SigV4Verifier } from "./sigv4.js";
 import { decodeInput } from "./wire-decode.js";
@@ -63,6 +65,8 @@ export interface AuditSink {
 export interface DispatcherDeps {
   readonly verifier: SigV4Verifier;
   readonly credentials: CredentialCache;
+  /** STS role sessions (AssumeRole); absent, no session key is known. */
+  readonly sessions?: SessionCredentials;
   readonly store: Store;
   readonly materials: KeyMaterials;
   readonly authorizer: Authorizer;
@@ -144,21 +148,27 @@ export class Dispatcher {
       const unavailable = this.#d.unavailable?.();
       if (unavailable !== undefined) throw unavailable;
       const verified = await this.#d.verifier.verify(req);
-      const cred = this.#d.credentials.peek(verified.accessKeyId) ?? (await this.#d.credentials.get(verified.accessKeyId));
-      if (cred === undefined) {
-        throw new KmsError("UnrecognizedClientException", "The security token included in the request is invalid.");
+      const session = this.#d.sessions?.session(verified.accessKeyId);
+      const callInfo = { region: verified.region, sourceIp: req.remoteAddress, userAgent: call.userAgent, secureTransport: req.secure };
+      let caller: Caller;
+      if (session !== undefined) caller = sessionCaller(session, callInfo);
+      else {
+        const cred = this.#d.credentials.peek(verified.accessKeyId) ?? (await this.#d.credentials.get(verified.accessKeyId));
+        if (cred === undefined) {
+          throw new KmsError("UnrecognizedClientException", "The security token included in the request is invalid.");
+        }
+        caller = {
+          accountId: cred.principal.accountId,
+          region: verified.region,
+          principalArn: cred.principal.arn,
+          principalId: cred.principal.principalId,
+          principalType: cred.principal.type,
+          accessKeyId: verified.accessKeyId,
+          sourceIp: req.remoteAddress,
+          userAgent: call.userAgent,
+          secureTransport: req.secure,
+        };
       }
-      const caller: Caller = {
-        accountId: cred.principal.accountId,
-        region: verified.region,
-        principalArn: cred.principal.arn,
-        principalId: cred.principal.principalId,
-        principalType: cred.principal.type,
-        accessKeyId: verified.accessKeyId,
-        sourceIp: req.remoteAddress,
-        userAgent: call.userAgent,
-        secureTransport: req.secure,
-      };
       call.caller = caller;
       const handler = OPERATIONS[opName];
       const input = decodeInput(opName, body);

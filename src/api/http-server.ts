@@ -1,7 +1,8 @@
 import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from "node:http";
 import { createServer as createTlsServer } from "node:https";
 import { Server as NetServer, type AddressInfo } from "node:net";
-import type { Dispatcher } from "./dispatcher.js";
+import { isStsRequest } from "../sts/sts-dispatcher.js";
+import type { Dispatcher, RawRequest, RawResponse } from "./dispatcher.js";
 
 /** Largest request body accepted. AWS KMS requests are small; the largest is a 32 KB policy. */
 export const MAX_BODY_BYTES = 512 * 1024;
@@ -29,6 +30,8 @@ export interface AdminRoutes {
   readonly keyUsage?: (keyId: string) => Promise<Record<string, unknown> | undefined>;
   /** Loopback only: `POST /_trent/explain` (JSON in and out), the policy decision explainer. */
   readonly explain?: (body: Buffer) => Promise<{ status: number; body: Record<string, unknown> }>;
+  /** STS Query calls (`POST /`, form-encoded, credential scope service "sts"). */
+  readonly sts?: (req: RawRequest) => Promise<RawResponse>;
 }
 
 const JSON_CT = "application/x-amz-json-1.1";
@@ -202,7 +205,7 @@ export class HttpFront {
     return this.#kms(req, res);
   }
 
-  /** An AWS JSON 1.1 call: the body to the dispatcher, its answer back in one writeHead. */
+  /** An AWS JSON 1.1 call (or an STS Query call): the body to its dispatcher, the answer back in one writeHead. */
   async #kms(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const body = await readBody(req);
     if (body === undefined) {
@@ -211,7 +214,7 @@ export class HttpFront {
         connection: "close",
       });
     }
-    const out = await this.#dispatcher.handle({
+    const raw: RawRequest = {
       method: req.method ?? "",
       url: req.url ?? "/",
       headers: req.headers,
@@ -222,7 +225,9 @@ export class HttpFront {
       body,
       remoteAddress: req.socket.remoteAddress ?? "",
       secure: this.#secure,
-    });
+    };
+    const sts = this.#admin.sts;
+    const out = sts !== undefined && isStsRequest(req.headers) ? await sts(raw) : await this.#dispatcher.handle(raw);
     const headers: Record<string, string | number> = {
       "content-type": out.contentType ?? JSON_CT,
       "content-length": Buffer.byteLength(out.body),

@@ -40,8 +40,12 @@ import { KmsError } from "../domain/errors.js";
  *     "Credential should be scoped with a valid terminator: 'aws4_request', not 'x'. ",
  *     "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP:
  *     'b' != '20130609', from '20130609T095204Z'." (dynalite, recorded)
- * 10. unknown access key (or any x-amz-security-token: Trent issues no session tokens)
- *       -> UnrecognizedClientException "The security token included in the request is invalid."
+ * 10. unknown access key -> UnrecognizedClientException "The security token included in the request
+ *       is invalid." An x-amz-security-token is accepted only for an STS session key (ASIA...,
+ *       issued by Trent's AssumeRole) and only when it is that session's token: a long-term key
+ *       with any token, a session key without its token or with another -> the same answer; a
+ *       session past its expiration -> ExpiredTokenException "The security token included in the
+ *       request is expired" (checkToken; without one, any token is refused).
  *     (400 on JSON services: boto/boto3#509 DynamoDB, aws-azure-login#37 ECS; 403 is REST-JSON
  *     (Lambda, iann0036/iamlive#58) and Query (STS/SQS SignatureDoesNotMatch), not this protocol)
  * 11. signature mismatch -> InvalidSignatureException "The request signature we calculated does not
@@ -80,7 +84,12 @@ export type SecretLookup = (
 export interface SigV4VerifierOptions {
   lookupSecret: SecretLookup;
   /** "kms" for Trent's own API; "kms-xks-proxy" for the test XKS proxy. */
-  service?: "kms" | "kms-xks-proxy";
+  service?: "kms" | "kms-xks-proxy" | "sts";
+  /**
+   * Checks the request's x-amz-security-token for the access key (throws KmsError when it is not
+   * acceptable). Without it, a request carrying any token is refused.
+   */
+  checkToken?: (accessKeyId: string, token: string | undefined) => void;
   /** Allowed clock skew both ways; AWS uses 5 minutes. */
   clockSkewSeconds?: number;
   /** Clock in epoch milliseconds. */
@@ -137,6 +146,7 @@ interface CachedKey {
 
 export class SigV4Verifier {
   readonly #lookupSecret: SecretLookup;
+  readonly #checkToken: ((accessKeyId: string, token: string | undefined) => void) | undefined;
   readonly #service: string;
   readonly #skewMs: number;
   readonly #skewLabel: string;
@@ -149,6 +159,7 @@ export class SigV4Verifier {
 
   constructor(opts: SigV4VerifierOptions) {
     this.#lookupSecret = opts.lookupSecret;
+    this.#checkToken = opts.checkToken;
     this.#service = opts.service ?? "kms";
     const skew = opts.clockSkewSeconds ?? 300;
     this.#skewMs = skew * 1000;
@@ -222,10 +233,11 @@ export class SigV4Verifier {
     }
     if (scopeErrors !== "") throw invalid(scopeErrors);
 
-    // Trent issues no session tokens, so a request carrying one cannot be valid.
-    if (headers["x-amz-security-token"] !== undefined || accessKeyId === "") {
-      throw new KmsError("UnrecognizedClientException", MSG_INVALID_TOKEN);
-    }
+    // Only STS session keys take a security token, and only their own (see checkToken).
+    const token = headers["x-amz-security-token"];
+    if (accessKeyId === "" || Array.isArray(token)) throw new KmsError("UnrecognizedClientException", MSG_INVALID_TOKEN);
+    if (this.#checkToken !== undefined) this.#checkToken(accessKeyId, token);
+    else if (token !== undefined) throw new KmsError("UnrecognizedClientException", MSG_INVALID_TOKEN);
     const found = this.#lookupSecret(accessKeyId);
     const secret = found instanceof Promise ? await found : found;
     if (secret === undefined || secret.disposed) {

@@ -28,6 +28,10 @@ export interface CloudTrailUserIdentity {
   readonly accessKeyId?: string;
   readonly userName?: string;
   readonly invokedBy?: string;
+  readonly sessionContext?: {
+    readonly attributes: { readonly creationDate: string; readonly mfaAuthenticated: "false" };
+    readonly sessionIssuer: { readonly accountId: string; readonly arn: string; readonly principalId: string; readonly type: "Role"; readonly userName: string };
+  };
 }
 
 export interface CloudTrailResource {
@@ -153,6 +157,19 @@ function userIdentity(call: AuditCall): CloudTrailUserIdentity {
   if (c.principalType === "IAMUser") {
     const name = c.principalArn.slice(c.principalArn.lastIndexOf("/") + 1);
     return { ...base, userName: name };
+  }
+  if (c.principalType === "AssumedRole" && c.session !== undefined) {
+    const s = c.session;
+    const sessionIssuer = {
+      accountId: c.accountId,
+      arn: s.roleArn,
+      principalId: s.roleId,
+      type: "Role" as const,
+      userName: s.roleArn.slice(s.roleArn.lastIndexOf("/") + 1),
+    };
+    const attributes = { creationDate: new Date(s.issuedAt).toISOString().replace(/\.\d{3}Z$/, "Z"), mfaAuthenticated: "false" as const };
+    // Sorted members: sessionContext sorts between principalId and type.
+    return { accessKeyId: c.accessKeyId, accountId: c.accountId, arn: c.principalArn, principalId: c.principalId, sessionContext: { attributes, sessionIssuer }, type: c.principalType };
   }
   return base;
 }

@@ -63,6 +63,7 @@ export const ERROR_STATUS = {
   InvalidSignatureException: 400,
   MissingAuthenticationTokenException: 400,
   UnrecognizedClientException: 400,
+  ExpiredTokenException: 400,
   SerializationException: 400,
   ValidationException: 400,
   UnknownOperationException: 400,

@@ -13,6 +13,8 @@ export interface Caller {
   readonly sourceIp: string;
   readonly userAgent: string;
   readonly secureTransport: boolean;
+  /** For an assumed-role session (principalType "AssumedRole"): the role and when the session began. */
+  readonly session?: { readonly roleArn: string; readonly roleId: string; readonly issuedAt: number };
 }
 
 export type ConditionValue = string | number | boolean | readonly string[];
@@ -22,6 +24,8 @@ export interface AuthzRequest {
   readonly action: string;
   /** The key acted on; absent for account-level actions (CreateKey, ListKeys, GenerateRandom...). */
   readonly key?: KeyRecord;
+  /** The resource ARN of a request on something other than a key (sts:AssumeRole: the role); "*" when absent. */
+  readonly resource?: string;
   /** Request-specific condition keys (kms:EncryptionContext:..., kms:RequestAlias, aws:RequestTag/...). */
   readonly conditions?: Readonly<Record<string, ConditionValue>>;
   /**

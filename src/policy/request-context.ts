@@ -145,7 +145,7 @@ export function buildRequestContext(inputs: ContextInputs): RequestContext {
   }
   return {
     action: request.action,
-    resource: key === undefined ? "*" : keyArn(key.region, key.accountId, key.keyId),
+    resource: key === undefined ? (request.resource ?? "*") : keyArn(key.region, key.accountId, key.keyId),
     principal: who,
     values,
     identityOnlyKeys,

@@ -33,6 +33,8 @@ import { rewrapUnderCurrentRoot, rotateRoot, rotationPending } from "./root-rota
 import { openKeystore } from "./open-keystore.js";
 import { operatorRoutes } from "./operator-routes.js";
 import { Scheduler } from "./scheduler.js";
+import { SESSION_KEY_ID, SessionCredentials } from "../sts/session-credentials.js";
+import { StsDispatcher } from "../sts/sts-dispatcher.js";
 
 export interface TrentDeps {
   /** Clock in epoch milliseconds (tests inject one). */
@@ -54,6 +56,8 @@ export class Trent {
   readonly materials: KeyMaterials;
   readonly scheduler: Scheduler;
   readonly credentials: CredentialCache;
+  /** STS role sessions issued by this node (memory only). */
+  readonly sessions: SessionCredentials;
   readonly audit: ServiceAudit;
   /** The policy engine over this store (KmsAuthorizer), noting denials for the log. */
   readonly authorizer: ServiceAuthorizer;
@@ -168,15 +172,35 @@ export class Trent {
     });
     const authorizer = ServiceAuthorizer.forStore(store);
     this.authorizer = authorizer;
-    const verifier = new SigV4Verifier({
+    const sessions = new SessionCredentials({ now });
+    this.sessions = sessions;
+    // Answered without waiting when the credential is cached (almost every request); session keys
+    // (ASIA...) from this node's STS sessions.
+    const lookupSecret = (id: string) =>
+      SESSION_KEY_ID.test(id) ? sessions.secret(id) : (this.credentials.peek(id)?.secret ?? this.credentials.get(id).then((c) => c?.secret));
+    const checkToken = (id: string, token: string | undefined): void => sessions.checkToken(id, token);
+    const verifier = new SigV4Verifier({ now, lookupSecret, checkToken });
+    const sealedError = (): KmsError | undefined =>
+      keystore.status().sealed
+        ? new KmsError("KMSInternalException", "The service is sealed: submit unseal shares with `trent operator unseal`.")
+        : undefined;
+    const sts = new StsDispatcher({
+      verifier: new SigV4Verifier({ now, lookupSecret, checkToken, service: "sts" }),
+      credentials: this.credentials,
+      sessions,
+      store,
+      engine: authorizer.engine,
       now,
-      // Answered without waiting when the credential is cached (almost every request).
-      lookupSecret: (id) => this.credentials.peek(id)?.secret ?? this.credentials.get(id).then((c) => c?.secret),
+      unavailable: sealedError,
+      onOutcome: (o) => {
+        if (o.errorCode === "AccessDenied") log({ level: "info", msg: "sts denied", requestId: o.requestId, action: o.action, caller: o.caller });
+      },
     });
     const traceRequests = this.logger.isLevelEnabled("debug");
     const dispatcher = new Dispatcher({
       verifier,
       credentials: this.credentials,
+      sessions,
       store,
       materials: this.materials,
       authorizer: deps.authorizer ?? this.authorizer,
@@ -186,10 +210,7 @@ export class Trent {
       customKeyStores,
       audit,
       isReadOnly: isReadOnlyOperation,
-      unavailable: () =>
-        keystore.status().sealed
-          ? new KmsError("KMSInternalException", "The service is sealed: submit unseal shares with `trent operator unseal`.")
-          : undefined,
+      unavailable: sealedError,
       onOutcome: (o) => {
         if (o.caller !== undefined) warmer?.seen(o.caller.accountId, o.caller.region);
         metrics.observeCall(o);
@@ -221,6 +242,7 @@ export class Trent {
         return keyUsageReport(timed, keyId) as Promise<Record<string, unknown> | undefined>;
       },
       explain: explainEndpoint(store, authorizer.explainer(), now),
+      sts: (req) => sts.handle(req),
       operator: operatorRoutes(keystore, log, {
         onUnsealed: () => audit.activate(keystore),
         rotateRoot: () => rotateRoot(store, keystore, config.dataDir),
@@ -293,6 +315,7 @@ export class Trent {
     await this.customKeyStores.close();
     this.materials.clear();
     this.credentials.clear();
+    this.sessions.clear();
     await this.store.close();
     await this.keystore.close();
   }

@@ -1,0 +1,43 @@
+import { KmsError } from "../domain/errors.js";
+
+/** An STS error as the Query protocol answers it. */
+export class StsError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly status: number,
+    readonly type: "Sender" | "Receiver" = "Sender",
+  ) {
+    super(message);
+    this.name = "StsError";
+  }
+}
+
+export function validationError(message: string): StsError {
+  return new StsError("ValidationError", message, 400);
+}
+
+export function accessDenied(message: string): StsError {
+  return new StsError("AccessDenied", message, 403);
+}
+
+/**
+ * SigV4 and availability errors (worded for KMS's JSON protocol) under STS's codes: the Query
+ * protocol answers authentication failures with 403 and codes without "Exception".
+ */
+export function fromKmsError(e: KmsError): StsError {
+  switch (e.code) {
+    case "UnrecognizedClientException":
+      return new StsError("InvalidClientTokenId", e.message, 403);
+    case "ExpiredTokenException":
+      return new StsError("ExpiredToken", e.message, 400);
+    case "InvalidSignatureException":
+      return new StsError("SignatureDoesNotMatch", e.message, 403);
+    case "IncompleteSignatureException":
+      return new StsError("IncompleteSignature", e.message, 400);
+    case "MissingAuthenticationTokenException":
+      return new StsError("MissingAuthenticationToken", "Request is missing Authentication Token", 403);
+    default:
+      return new StsError("ServiceUnavailable", e.message === "" ? "Service unavailable." : e.message, 503, "Receiver");
+  }
+}
