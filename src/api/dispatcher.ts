@@ -8,8 +8,8 @@ import type { CustomKeyStores } from "../ops/support/custom-key-stores.js";
 import type { KeyMaterials } from "../ops/support/key-materials.js";
 import type { Authorizer } from "../policy/authorizer.js";
 import type { Store } from "../store/store.js";
-import { sessionCaller } from "../sts/session-caller.js";
-import type { SessionCredentials } from "../sts/session-credentials.js";
+import { resolveSession } from "../sts/session-caller.js";
+import { SESSION_KEY_ID, type SessionCredentials } from "../sts/session-credentials.js";
 import type { CredentialCache } from "./credentials.js";
 import type { SigV4Verifier } from "./sigv4.js";
 import { decodeInput } from "./wire-decode.js";
@@ -148,10 +148,13 @@ export class Dispatcher {
       const unavailable = this.#d.unavailable?.();
       if (unavailable !== undefined) throw unavailable;
       const verified = await this.#d.verifier.verify(req);
-      const session = this.#d.sessions?.session(verified.accessKeyId);
       const callInfo = { region: verified.region, sourceIp: req.remoteAddress, userAgent: call.userAgent, secureTransport: req.secure };
       let caller: Caller;
-      if (session !== undefined) caller = sessionCaller(session, callInfo);
+      // Only session keys (ASIA...) look further: long-term keys keep the synchronous fast path.
+      const session = SESSION_KEY_ID.test(verified.accessKeyId)
+        ? await resolveSession(this.#d.sessions, this.#d.store, verified.accessKeyId, callInfo)
+        : undefined;
+      if (session !== undefined) caller = session;
       else {
         const cred = this.#d.credentials.peek(verified.accessKeyId) ?? (await this.#d.credentials.get(verified.accessKeyId));
         if (cred === undefined) {

@@ -1,5 +1,7 @@
 import type { Caller } from "../policy/authorizer.js";
-import type { RoleSession } from "./session-credentials.js";
+import { KmsError } from "../domain/errors.js";
+import type { Store } from "../store/store.js";
+import type { RoleSession, SessionCredentials } from "./session-credentials.js";
 
 /** Who calls with session credentials: the assumed-role session, with its role for audit records. */
 export function sessionCaller(
@@ -18,4 +20,24 @@ export function sessionCaller(
     secureTransport: call.secureTransport,
     session: { roleArn: s.roleArn, roleId: s.roleId, issuedAt: s.issuedAt },
   };
+}
+
+/**
+ * The session of a session key as a caller, once its role is found unchanged in the store (a role
+ * deleted, or deleted and created again under the same name, ends its sessions); undefined when
+ * the key is no session key of this node. Throws UnrecognizedClientException for an orphan session.
+ */
+export async function resolveSession(
+  sessions: SessionCredentials | undefined,
+  store: Pick<Store, "getPrincipal">,
+  accessKeyId: string,
+  call: Parameters<typeof sessionCaller>[1],
+): Promise<Caller | undefined> {
+  const s = sessions?.session(accessKeyId);
+  if (s === undefined) return undefined;
+  const role = await store.getPrincipal(s.roleArn);
+  if (role === undefined || role.type !== "Role" || role.principalId !== s.roleId) {
+    throw new KmsError("UnrecognizedClientException", "The security token included in the request is invalid.");
+  }
+  return sessionCaller(s, call);
 }

@@ -9,7 +9,7 @@ import type { KmsAuthorizer } from "../policy/kms-authorizer.js";
 import { TraceLines } from "../policy/trace.js";
 import type { Store } from "../store/store.js";
 import { parseAssumeRole } from "./assume-role-input.js";
-import { sessionCaller } from "./session-caller.js";
+import { resolveSession } from "./session-caller.js";
 import type { SessionCredentials } from "./session-credentials.js";
 import { accessDenied, fromKmsError, StsError } from "./sts-error.js";
 import { elements, errorXml, isoSeconds, successXml } from "./sts-xml.js";
@@ -98,8 +98,8 @@ export class StsDispatcher {
   async #caller(accessKeyId: string, region: string, req: RawRequest): Promise<Caller> {
     const ua = req.headers["user-agent"];
     const info = { region, sourceIp: req.remoteAddress, userAgent: typeof ua === "string" ? ua : "", secureTransport: req.secure };
-    const session = this.#d.sessions.session(accessKeyId);
-    if (session !== undefined) return sessionCaller(session, info);
+    const session = await resolveSession(this.#d.sessions, this.#d.store, accessKeyId, info);
+    if (session !== undefined) return session;
     const cred = this.#d.credentials.peek(accessKeyId) ?? (await this.#d.credentials.get(accessKeyId));
     if (cred === undefined) throw new KmsError("UnrecognizedClientException", "The security token included in the request is invalid.");
     return {

@@ -30,7 +30,8 @@ export function fromKmsError(e: KmsError): StsError {
     case "UnrecognizedClientException":
       return new StsError("InvalidClientTokenId", e.message, 403);
     case "ExpiredTokenException":
-      return new StsError("ExpiredToken", e.message, 400);
+      // 403 as real STS answers it (aws/aws-sdk-java-v2#1649: "ExpiredToken ... Status Code: 403").
+      return new StsError("ExpiredToken", e.message, 403);
     case "InvalidSignatureException":
       return new StsError("SignatureDoesNotMatch", e.message, 403);
     case "IncompleteSignatureException":

@@ -5,6 +5,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
+import { Identities } from "../../src/service/identities.js";
 import { REGION, startTrent, tempDir, type Harness } from "../support/harness.js";
 
 // Interop smoke test with the Debian AWS CLI v2 (CI installs the `awscli` package). `aws` first
@@ -25,14 +26,15 @@ interface CliResult {
 }
 
 /** Runs `aws --endpoint-url <trent> kms ...args` with throwaway credentials and config. */
-function aws(args: readonly string[], opts: { secret?: string } = {}): Promise<CliResult> {
+function aws(args: readonly string[], opts: { secret?: string; service?: string; keyId?: string; token?: string } = {}): Promise<CliResult> {
   const empty = join(work, "empty");
   const env: NodeJS.ProcessEnv = {
     PATH: process.env["PATH"] ?? "/usr/bin:/bin",
     HOME: work,
     LANG: "C.UTF-8",
-    AWS_ACCESS_KEY_ID: "test",
+    AWS_ACCESS_KEY_ID: opts.keyId ?? "test",
     AWS_SECRET_ACCESS_KEY: opts.secret ?? "test",
+    ...(opts.token !== undefined ? { AWS_SESSION_TOKEN: opts.token } : {}),
     AWS_DEFAULT_REGION: REGION,
     AWS_EC2_METADATA_DISABLED: "true",
     AWS_CONFIG_FILE: empty,
@@ -43,7 +45,7 @@ function aws(args: readonly string[], opts: { secret?: string } = {}): Promise<C
   return new Promise((resolve) => {
     execFile(
       AWS,
-      ["--endpoint-url", h?.endpoint ?? "", "kms", ...args],
+      ["--endpoint-url", h?.endpoint ?? "", opts.service ?? "kms", ...args],
       { env, timeout: CALL_TIMEOUT_MS, maxBuffer: 1024 * 1024, encoding: "utf8" },
       (err, stdout, stderr) => {
         const code = err === null ? 0 : typeof err.code === "number" ? err.code : -1;
@@ -122,5 +124,34 @@ describe("AWS CLI v2 against Trent", { skip: SKIP }, () => {
     assert.equal(r.code, 254, `expected exit code 254, got ${r.code}`);
     assert.match(r.stderr, /InvalidSignatureException/);
     assert.equal(r.stdout, "");
+  });
+
+  test("sts get-caller-identity and assume-role; the session's credentials call KMS and STS", { timeout: 180_000 }, async () => {
+    const me = await aws(["get-caller-identity"], { service: "sts" });
+    assert.equal(me.code, 0, me.stderr.slice(0, 1000));
+    assert.deepEqual(JSON.parse(me.stdout), { UserId: "111122223333", Account: "111122223333", Arn: "arn:aws:iam::111122223333:root" });
+    const trent = h?.trent ?? assert.fail("no Trent");
+    const ids = new Identities(trent.store, trent.keystore);
+    const role = await ids.createPrincipal("111122223333", "Role", "CliRole");
+    const assumed = await aws(["assume-role", "--role-arn", role.arn, "--role-session-name", "cli-session", "--duration-seconds", "900"], { service: "sts" });
+    assert.equal(assumed.code, 0, assumed.stderr.slice(0, 1000));
+    const out = JSON.parse(assumed.stdout) as {
+      Credentials: { AccessKeyId: string; SecretAccessKey: string; SessionToken: string; Expiration: string };
+      AssumedRoleUser: { AssumedRoleId: string; Arn: string };
+    };
+    assert.match(out.Credentials.AccessKeyId, /^ASIA[A-Z0-9]{16}$/);
+    assert.equal(out.AssumedRoleUser.Arn, "arn:aws:sts::111122223333:assumed-role/CliRole/cli-session");
+    assert.ok(Date.parse(out.Credentials.Expiration) > Date.now());
+    const session = { keyId: out.Credentials.AccessKeyId, secret: out.Credentials.SecretAccessKey, token: out.Credentials.SessionToken };
+    const who = await aws(["get-caller-identity"], { service: "sts", ...session });
+    assert.equal(who.code, 0, who.stderr.slice(0, 1000));
+    assert.equal((JSON.parse(who.stdout) as { Arn: string }).Arn, "arn:aws:sts::111122223333:assumed-role/CliRole/cli-session");
+    // The role has no identity policy and the default key policy delegates to IAM: denied.
+    const denied = await aws(["list-keys"], session);
+    assert.notEqual(denied.code, 0);
+    assert.match(denied.stderr, /AccessDeniedException/);
+    const noToken = await aws(["get-caller-identity"], { service: "sts", keyId: session.keyId, secret: session.secret });
+    assert.notEqual(noToken.code, 0);
+    assert.match(noToken.stderr, /InvalidClientTokenId/);
   });
 });

@@ -217,6 +217,22 @@ describe("KMS calls with session credentials", () => {
     }
   });
 
+  test("deleting the role ends its sessions", async () => {
+    await w.ids.createPrincipal(ACCOUNT_A, "Role", "Doomed");
+    const s = await assume(ROOT, roleArn("Doomed"), "doomed");
+    assert.equal((await sts(w.h.endpoint, s, { Action: "GetCallerIdentity" })).status, 200);
+    await w.ids.deletePrincipal(roleArn("Doomed"));
+    let code: string | undefined;
+    for (let i = 0; i < 100 && code === undefined; i++) {
+      const r = await sts(w.h.endpoint, s, { Action: "GetCallerIdentity" });
+      if (r.status !== 200) code = xmlText(r.body, "Code");
+      else await new Promise((done) => setTimeout(done, 100));
+    }
+    assert.equal(code, "InvalidClientTokenId");
+    const k = await kmsRaw(w.h.endpoint, s, "ListKeys", {});
+    assert.equal((JSON.parse(k.body) as { __type: string }).__type, "UnrecognizedClientException");
+  });
+
   test("an expired session is ExpiredTokenException on KMS and ExpiredToken on STS", async () => {
     const s = await assume(creds["assumer"] ?? ROOT, roleArn("Encryptor"), "short", { DurationSeconds: "900" });
     const ok = await kmsRaw(w.h.endpoint, s, "Encrypt", { KeyId: keyId, Plaintext: Buffer.from("x").toString("base64") });
@@ -228,6 +244,7 @@ describe("KMS calls with session credentials", () => {
       assert.equal(r.status, 400);
       assert.deepEqual(JSON.parse(r.body), { __type: "ExpiredTokenException", message: "The security token included in the request is expired" });
       const q = await sts(w.h.endpoint, s, { Action: "GetCallerIdentity" }, at);
+      assert.equal(q.status, 403);
       assert.equal(xmlText(q.body, "Code"), "ExpiredToken");
       assert.equal(xmlText(q.body, "Message"), "The security token included in the request is expired");
     } finally {
