@@ -530,7 +530,24 @@ describe("SigV4Verifier rejects bad signatures with AWS's errors", () => {
     );
   });
 
-  test("rejects a request carrying a session token (Trent issues none)", async () => {
+  test("hands the session token to checkToken, which decides; accepts the request when it returns", async () => {
+    const seen: Array<[string, string | undefined]> = [];
+    const secrets = secretsOf({ [AKID]: SECRET });
+    const verifier = new SigV4Verifier({
+      lookupSecret: (akid) => secrets.get(akid),
+      now: () => NOW,
+      checkToken: (akid, token) => {
+        seen.push([akid, token]);
+        if (token !== "good-token") throw new KmsError("ExpiredTokenException", "The security token included in the request is expired");
+      },
+    });
+    assert.equal((await verifier.verify(await sign({ sessionToken: "good-token" }))).accessKeyId, AKID);
+    await rejectsWith(verifier.verify(await sign({ sessionToken: "old-token" })), "ExpiredTokenException");
+    await rejectsWith(verifier.verify(await sign()), "ExpiredTokenException");
+    assert.deepEqual(seen, [[AKID, "good-token"], [AKID, "old-token"], [AKID, undefined]]);
+  });
+
+  test("rejects a request carrying a session token when no checkToken is given", async () => {
     const req = await sign({ sessionToken: "FwoGZXIvYXdzEXAMPLE" });
     assert.equal(req.headers["x-amz-security-token"], "FwoGZXIvYXdzEXAMPLE");
     await rejectsWith(

@@ -427,3 +427,29 @@ describe("serviceEvent", () => {
     assert.deepEqual(r.serviceEventDetails, { keyId: KEY_ID, keyMaterialId: "m" });
   });
 });
+
+describe("userIdentity of an assumed-role session", () => {
+  test("is AssumedRole with the session ARN and the role as sessionContext.sessionIssuer, members sorted", () => {
+    const session: Caller = {
+      ...alice,
+      principalArn: `arn:aws:sts::${ACCOUNT}:assumed-role/Admin/s1`,
+      principalId: "AROAEXAMPLE:s1",
+      principalType: "AssumedRole",
+      accessKeyId: "ASIAEXAMPLE",
+      session: { roleArn: `arn:aws:iam::${ACCOUNT}:role/Admin`, roleId: "AROAEXAMPLE", issuedAt: T0 },
+    };
+    const r = cloudTrailRecord(call("ListKeys", {}, {}, { caller: session }), opts);
+    assert.deepEqual(r.userIdentity, {
+      accessKeyId: "ASIAEXAMPLE",
+      accountId: ACCOUNT,
+      arn: `arn:aws:sts::${ACCOUNT}:assumed-role/Admin/s1`,
+      principalId: "AROAEXAMPLE:s1",
+      sessionContext: {
+        attributes: { creationDate: "2025-05-20T20:46:16Z", mfaAuthenticated: "false" },
+        sessionIssuer: { accountId: ACCOUNT, arn: `arn:aws:iam::${ACCOUNT}:role/Admin`, principalId: "AROAEXAMPLE", type: "Role", userName: "Admin" },
+      },
+      type: "AssumedRole",
+    });
+    assert.equal(JSON.stringify(r.userIdentity), canonicalJson(r.userIdentity));
+  });
+});
