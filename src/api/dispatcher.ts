@@ -108,22 +108,7 @@ export class Dispatcher {
   async handle(req: RawRequest): Promise<RawResponse> {
     const requestId = randomUUID();
     const startedAt = this.#d.now();
-    const call: MutableOutcome = {
-      requestId,
-      operation: undefined,
-      caller: undefined,
-      errorCode: undefined,
-      errorMessage: undefined,
-      input: undefined,
-      output: undefined,
-      startedAt,
-      sourceIp: req.remoteAddress,
-      userAgent: headerValue(req.headers["user-agent"]) ?? "",
-      // Read from the Authorization header only for calls that end unauthenticated (see #finish).
-      accessKeyId: undefined,
-      region: undefined,
-      keyArns: undefined,
-    };
+    const call = newOutcome(requestId, startedAt, req);
     const audit = this.#d.audit;
     try {
       // Coral's order: route (method, target, content type), parse, then authenticate.
@@ -241,24 +226,51 @@ export class Dispatcher {
     } catch {
       // Observers never break a response.
     }
-    const audit = this.#d.audit;
-    if (audit === undefined) return true;
-    const written = audit.record(call).then(
-      () => true,
-      () => false,
-    );
-    return audit.durable ? written : true;
+    return recordOutcome(this.#d.audit, call);
   }
 }
 
-type MutableOutcome = { -readonly [K in keyof CallOutcome]: CallOutcome[K] };
+/**
+ * Writes a call's audit record. True at once in buffered (dev) mode; in durable mode, once the
+ * record is on disk, and false when the log could not take it (the caller then answers an error).
+ */
+export function recordOutcome(audit: AuditSink | undefined, call: CallOutcome): Promise<boolean> {
+  if (audit === undefined) return Promise.resolve(true);
+  const written = audit.record(call).then(
+    () => true,
+    () => false,
+  );
+  return audit.durable ? written : Promise.resolve(true);
+}
+
+export type MutableOutcome = { -readonly [K in keyof CallOutcome]: CallOutcome[K] };
+
+/** The outcome of a call just received: nothing known yet but who sent it and when. */
+export function newOutcome(requestId: string, startedAt: number, req: RawRequest): MutableOutcome {
+  return {
+    requestId,
+    operation: undefined,
+    caller: undefined,
+    errorCode: undefined,
+    errorMessage: undefined,
+    input: undefined,
+    output: undefined,
+    startedAt,
+    sourceIp: req.remoteAddress,
+    userAgent: headerValue(req.headers["user-agent"]) ?? "",
+    // Read from the Authorization header only for calls that end unauthenticated (see credentialScope).
+    accessKeyId: undefined,
+    region: undefined,
+    keyArns: undefined,
+  };
+}
 
 function auditUnavailable(): KmsError {
   return new KmsError("KMSInternalException", "The audit log cannot be written; Trent refuses requests rather than run unaudited.");
 }
 
-/** Access key id and region from `Credential=AKID/date/region/kms/aws4_request`, for auditing failed calls. */
-function credentialScope(authorization: string | undefined): { accessKeyId?: string; region?: string } {
+/** Access key id and region from `Credential=AKID/date/region/SERVICE/aws4_request`, for auditing failed calls. */
+export function credentialScope(authorization: string | undefined): { accessKeyId?: string; region?: string } {
   const m = authorization === undefined ? null : /Credential=([^/,\s]{1,128})\/\d{8}\/([a-z0-9-]{1,32})\//.exec(authorization);
   return m === null ? {} : { accessKeyId: m[1] ?? "", region: m[2] ?? "" };
 }

@@ -17,6 +17,8 @@ import type { JsonObject, JsonValue, MemberKind } from "./request-parameters.js"
 
 export const EVENT_VERSION = "1.11";
 export const EVENT_SOURCE = "kms.amazonaws.com";
+/** The STS actions Trent answers on its endpoint (src/sts/): recorded with eventSource sts.amazonaws.com. */
+const STS_ACTIONS: ReadonlySet<string> = new Set(["AssumeRole", "GetCallerIdentity"]);
 /** What AWS writes as the invoker of its own background actions; kept for tools that match on it. */
 export const SERVICE_INVOKER = "AWS Internal";
 
@@ -45,7 +47,7 @@ export interface CloudTrailEvent {
   readonly userIdentity: CloudTrailUserIdentity;
   /** ISO 8601 UTC, seconds precision: "2025-05-20T20:46:16Z". */
   readonly eventTime: string;
-  readonly eventSource: typeof EVENT_SOURCE;
+  readonly eventSource: typeof EVENT_SOURCE | "sts.amazonaws.com";
   readonly eventName: string;
   readonly awsRegion: string;
   readonly sourceIPAddress: string;
@@ -109,6 +111,8 @@ const READ_ONLY: ReadonlySet<string> = new Set([
   "GenerateMac", "GenerateRandom", "GetKeyLastUsage", "GetKeyPolicy", "GetKeyRotationStatus", "GetParametersForImport",
   "GetPublicKey", "ListAliases", "ListGrants", "ListKeyPolicies", "ListKeyRotations", "ListKeys", "ListResourceTags",
   "ListRetirableGrants", "ReEncrypt", "Sign", "Verify", "VerifyMac",
+  // STS, as CloudTrail marks them.
+  "AssumeRole", "GetCallerIdentity",
 ]);
 
 /** True for reads and cryptographic operations: calls that change no state. */
@@ -258,6 +262,7 @@ function keyMetadata(md: Record<string, unknown>): JsonObject {
 function responseElements(op: string, call: AuditCall, arns: readonly string[]): JsonObject | null {
   if (call.errorCode !== undefined || !isPlainObject(call.output)) return null;
   const out = call.output;
+  if (op === "AssumeRole") return assumeRoleResponse(out);
   const arn = arns[0];
   if (op === "CreateKey" || op === "ReplicateKey") {
     const md = out[op === "CreateKey" ? "KeyMetadata" : "ReplicaKeyMetadata"];
@@ -300,6 +305,7 @@ function additionalEventData(call: AuditCall): JsonObject | undefined {
 }
 
 function params(op: string | undefined, call: AuditCall): JsonObject | null {
+  if (op === "AssumeRole") return assumeRoleParams(call.input);
   if (!isOperation(op)) return null;
   const p = requestParameters(op, call.input);
   if (op !== "Decrypt") return p;
@@ -341,7 +347,7 @@ export function cloudTrailRecord(call: AuditCall, options: RecordOptions = {}): 
   r.eventCategory = "Management";
   r.eventID = (options.eventId ?? randomUUID)();
   r.eventName = op ?? "Unknown";
-  r.eventSource = EVENT_SOURCE;
+  r.eventSource = op !== undefined && STS_ACTIONS.has(op) ? "sts.amazonaws.com" : EVENT_SOURCE;
   r.eventTime = eventTimeOf(call.startedAt);
   r.eventType = "AwsApiCall";
   r.eventVersion = EVENT_VERSION;
@@ -426,3 +432,30 @@ export function serviceEvent(e: ServiceEventInput, options: RecordOptions = {}):
 }
 
 export { cloudTrailDate };
+
+/** AssumeRole's requestParameters as CloudTrail writes them (policies and tags are refused by Trent). */
+function assumeRoleParams(input: unknown): JsonObject | null {
+  if (!isPlainObject(input)) return null;
+  const r: Record<string, JsonValue> = {};
+  if (typeof input["DurationSeconds"] === "number") r["durationSeconds"] = input["DurationSeconds"];
+  if (typeof input["RoleArn"] === "string") r["roleArn"] = input["RoleArn"];
+  if (typeof input["RoleSessionName"] === "string") r["roleSessionName"] = input["RoleSessionName"];
+  return r;
+}
+
+/**
+ * AssumeRole's responseElements as CloudTrail writes them: the session's access key id and
+ * expiration and the assumed-role user; never the secret access key or the session token.
+ */
+function assumeRoleResponse(out: Record<string, unknown>): JsonObject | null {
+  const c = out["Credentials"];
+  const u = out["AssumedRoleUser"];
+  if (!isPlainObject(c) || !isPlainObject(u)) return null;
+  const credentials: Record<string, JsonValue> = {};
+  if (typeof c["AccessKeyId"] === "string") credentials["accessKeyId"] = c["AccessKeyId"];
+  if (typeof c["Expiration"] === "string") credentials["expiration"] = c["Expiration"];
+  const user: Record<string, JsonValue> = {};
+  if (typeof u["Arn"] === "string") user["arn"] = u["Arn"];
+  if (typeof u["AssumedRoleId"] === "string") user["assumedRoleId"] = u["AssumedRoleId"];
+  return { assumedRoleUser: user, credentials };
+}

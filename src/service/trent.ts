@@ -192,6 +192,7 @@ export class Trent {
       engine: authorizer.engine,
       now,
       unavailable: sealedError,
+      audit,
       onOutcome: (o) => {
         if (o.errorCode === "AccessDenied") log({ level: "info", msg: "sts denied", requestId: o.requestId, action: o.action, caller: o.caller });
       },

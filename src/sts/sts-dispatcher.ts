@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { CredentialCache } from "../api/credentials.js";
-import type { RawRequest, RawResponse } from "../api/dispatcher.js";
+import { credentialScope, newOutcome, recordOutcome, type AuditSink, type MutableOutcome, type RawRequest, type RawResponse } from "../api/dispatcher.js";
 import type { SigV4Verifier } from "../api/sigv4.js";
 import { accountRootArn } from "../domain/arn.js";
 import { KmsError } from "../domain/errors.js";
@@ -25,6 +25,11 @@ export interface StsDeps {
   readonly now: () => number;
   /** Refuses every call (a sealed keystore) when it returns an error. */
   readonly unavailable?: () => KmsError | undefined;
+  /**
+   * The audit trail: every call is recorded (eventSource sts.amazonaws.com), as KMS calls are; in
+   * durable mode the response waits for its record, and an unwritable log refuses calls.
+   */
+  readonly audit?: AuditSink;
   /** Observes every answered call, without secrets (logs). */
   readonly onOutcome?: (o: { readonly requestId: string; readonly action: string; readonly caller: string | undefined; readonly errorCode: string | undefined }) => void;
 }
@@ -59,32 +64,46 @@ export class StsDispatcher {
 
   async handle(req: RawRequest): Promise<RawResponse> {
     const requestId = randomUUID();
+    const record: MutableOutcome = { ...newOutcome(requestId, this.#d.now(), req), ...credentialScope(headerText(req.headers["authorization"])) };
     let action = "";
     let who: string | undefined;
     try {
       const params = new URLSearchParams(req.body.toString("utf8"));
       if ([...params.keys()].length > MAX_PARAMS) throw new StsError("ValidationError", "Too many parameters.", 400);
       action = (params.get("Action") ?? "").slice(0, 64);
+      if (action === "AssumeRole" || action === "GetCallerIdentity") record.operation = action;
       const unavailable = this.#d.unavailable?.();
       if (unavailable !== undefined) throw unavailable;
       const verified = await this.#d.verifier.verify(req);
       const caller = await this.#caller(verified.accessKeyId, verified.region, req);
       who = caller.principalArn;
+      record.caller = caller;
+      const audit = this.#d.audit;
+      if (audit?.durable === true && !audit.healthy()) throw unaudited();
       const version = params.get("Version");
       if (version !== null && version !== VERSION) {
         throw new StsError("InvalidAction", `Could not find operation ${action} for version ${version.slice(0, 32)}`, 400);
       }
       let body: string;
       if (action === "GetCallerIdentity") body = getCallerIdentity(caller, requestId);
-      else if (action === "AssumeRole") body = await this.#assumeRole(caller, params, requestId);
+      else if (action === "AssumeRole") body = await this.#assumeRole(caller, params, requestId, record);
       else throw new StsError("InvalidAction", `Could not find operation ${action} for version ${VERSION}`, 400);
       this.#observe(requestId, action, who, undefined);
+      if (!(await recordOutcome(this.#d.audit, record))) return this.#error(unaudited(), requestId);
       return { status: 200, body, requestId, contentType: XML };
     } catch (e) {
       const err = e instanceof StsError ? e : e instanceof KmsError ? fromKmsError(e) : new StsError("InternalFailure", "An internal error occurred.", 500, "Receiver");
       this.#observe(requestId, action, who, err.code);
-      return { status: err.status, body: errorXml(err.type, err.code, err.message, requestId), requestId, contentType: XML };
+      record.errorCode = err.code;
+      record.errorMessage = err.message;
+      record.output = undefined;
+      await recordOutcome(this.#d.audit, record);
+      return this.#error(err, requestId);
     }
+  }
+
+  #error(err: StsError, requestId: string): RawResponse {
+    return { status: err.status, body: errorXml(err.type, err.code, err.message, requestId), requestId, contentType: XML };
   }
 
   #observe(requestId: string, action: string, caller: string | undefined, errorCode: string | undefined): void {
@@ -112,8 +131,9 @@ export class StsDispatcher {
     };
   }
 
-  async #assumeRole(caller: Caller, params: URLSearchParams, requestId: string): Promise<string> {
+  async #assumeRole(caller: Caller, params: URLSearchParams, requestId: string, record: MutableOutcome): Promise<string> {
     const input = parseAssumeRole(params);
+    record.input = { RoleArn: input.roleArn, RoleSessionName: input.roleSessionName, DurationSeconds: input.durationSeconds };
     const callerArn = caller.principalType === "Root" ? accountRootArn(caller.accountId) : caller.principalArn;
     const denied = accessDenied(`User: ${callerArn} is not authorized to perform: sts:AssumeRole on resource: ${input.roleArn}`);
     const m = ROLE_ARN.exec(input.roleArn);
@@ -133,6 +153,11 @@ export class StsDispatcher {
       { accountId: role.accountId, roleArn: role.arn, roleId: role.principalId, sessionName: input.roleSessionName, sessionArn },
       input.durationSeconds,
     );
+    // For the audit record: never the secret access key or the session token.
+    record.output = {
+      Credentials: { AccessKeyId: issued.session.accessKeyId, Expiration: isoSeconds(issued.session.expiresAt) },
+      AssumedRoleUser: { AssumedRoleId: `${role.principalId}:${input.roleSessionName}`, Arn: sessionArn },
+    };
     const inner =
       "    <AssumedRoleUser>\n" +
       elements("      ", [
@@ -165,4 +190,13 @@ function getCallerIdentity(caller: Caller, requestId: string): string {
     ]),
     requestId,
   );
+}
+
+
+function unaudited(): StsError {
+  return new StsError("InternalFailure", "The audit log cannot be written; Trent refuses requests rather than run unaudited.", 500, "Receiver");
+}
+
+function headerText(v: string | string[] | undefined): string | undefined {
+  return typeof v === "string" ? v : undefined;
 }

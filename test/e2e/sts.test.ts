@@ -175,6 +175,40 @@ describe("KMS calls with session credentials", () => {
     other.destroy();
   });
 
+  test("STS calls are audited too: AssumeRole with its parameters and the session's key id (never its secret or token), a denial, GetCallerIdentity", async () => {
+    const r = await sts(w.h.endpoint, creds["assumer"] ?? ROOT, { Action: "AssumeRole", RoleArn: roleArn("Encryptor"), RoleSessionName: "audit-me", DurationSeconds: "900" });
+    assert.equal(r.status, 200, r.body);
+    const issued = sessionCreds(r.body);
+    const denied = await sts(w.h.endpoint, creds["plain"] ?? ROOT, { Action: "AssumeRole", RoleArn: roleArn("Encryptor"), RoleSessionName: "nope" });
+    assert.equal(denied.status, 403);
+    assert.equal((await sts(w.h.endpoint, issued, { Action: "GetCallerIdentity" })).status, 200);
+    const found = new Map<string, Record<string, unknown>>();
+    for (let i = 0; i < 50 && found.size < 3; i++) {
+      for await (const e of queryAuditLog(join(w.h.dataDir, "audit"), {})) {
+        const ev = e.event as unknown as Record<string, unknown>;
+        const params = (ev["requestParameters"] ?? {}) as Record<string, unknown>;
+        if (ev["eventName"] === "AssumeRole" && params["roleSessionName"] === "audit-me") found.set("assumed", ev);
+        if (ev["eventName"] === "AssumeRole" && params["roleSessionName"] === "nope") found.set("denied", ev);
+        if (ev["eventName"] === "GetCallerIdentity" && (ev["userIdentity"] as Record<string, unknown>)["accessKeyId"] === issued.accessKeyId) found.set("whoami", ev);
+      }
+      if (found.size < 3) await new Promise((res) => setTimeout(res, 100));
+    }
+    const assumed = found.get("assumed");
+    assert.ok(assumed, "an AssumeRole record");
+    assert.equal(assumed["eventSource"], "sts.amazonaws.com");
+    assert.equal(assumed["readOnly"], true);
+    assert.deepEqual(assumed["requestParameters"], { durationSeconds: 900, roleArn: roleArn("Encryptor"), roleSessionName: "audit-me" });
+    const re = assumed["responseElements"] as { credentials: Record<string, string>; assumedRoleUser: Record<string, string> };
+    assert.equal(re.credentials["accessKeyId"], issued.accessKeyId);
+    assert.equal(re.assumedRoleUser["arn"], `arn:aws:sts::${ACCOUNT_A}:assumed-role/Encryptor/audit-me`);
+    assert.equal(found.get("denied")?.["errorCode"], "AccessDenied");
+    assert.equal(found.get("whoami")?.["eventSource"], "sts.amazonaws.com");
+    let log = "";
+    for await (const e of queryAuditLog(join(w.h.dataDir, "audit"), {})) log += JSON.stringify(e.event);
+    assert.ok(log.includes(issued.accessKeyId));
+    assert.ok(!log.includes(issued.secretAccessKey) && !log.includes(issued.sessionToken ?? "-"), "no secret or token anywhere in the audit log");
+  });
+
   test("the audit record of a session call says AssumedRole, with the role as session issuer", async () => {
     const s = await assume(creds["assumer"] ?? ROOT, roleArn("Encryptor"), "audited");
     const kms = kmsClient(s);
