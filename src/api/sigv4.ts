@@ -89,7 +89,7 @@ export interface SigV4VerifierOptions {
    * Checks the request's x-amz-security-token for the access key (throws KmsError when it is not
    * acceptable). Without it, a request carrying any token is refused.
    */
-  checkToken?: (accessKeyId: string, token: string | undefined) => void;
+  checkToken?: (accessKeyId: string, token: string | undefined) => void | Promise<void>;
   /** Allowed clock skew both ways; AWS uses 5 minutes. */
   clockSkewSeconds?: number;
   /** Clock in epoch milliseconds. */
@@ -146,7 +146,7 @@ interface CachedKey {
 
 export class SigV4Verifier {
   readonly #lookupSecret: SecretLookup;
-  readonly #checkToken: ((accessKeyId: string, token: string | undefined) => void) | undefined;
+  readonly #checkToken: ((accessKeyId: string, token: string | undefined) => void | Promise<void>) | undefined;
   readonly #service: string;
   readonly #skewMs: number;
   readonly #skewLabel: string;
@@ -236,8 +236,10 @@ export class SigV4Verifier {
     // Only STS session keys take a security token, and only their own (see checkToken).
     const token = headers["x-amz-security-token"];
     if (accessKeyId === "" || Array.isArray(token)) throw new KmsError("UnrecognizedClientException", MSG_INVALID_TOKEN);
-    if (this.#checkToken !== undefined) this.#checkToken(accessKeyId, token);
-    else if (token !== undefined) throw new KmsError("UnrecognizedClientException", MSG_INVALID_TOKEN);
+    if (this.#checkToken !== undefined) {
+      const checked = this.#checkToken(accessKeyId, token);
+      if (checked instanceof Promise) await checked;
+    } else if (token !== undefined) throw new KmsError("UnrecognizedClientException", MSG_INVALID_TOKEN);
     const found = this.#lookupSecret(accessKeyId);
     const secret = found instanceof Promise ? await found : found;
     if (secret === undefined || secret.disposed) {

@@ -89,6 +89,8 @@ export class Identities {
     const p = await this.principal(arn);
     if (p.type === "Root") throw new IdentityError("the account root cannot be deleted; delete the account");
     await this.store.deletePrincipal(arn);
+    // Its STS sessions end with it (they are refused anyway once the role is gone: see resolveSession).
+    if (p.type === "Role") await this.store.deleteRoleSessionsOf(arn);
   }
 
   async createAccessKey(principalArn: string, fixed?: { accessKeyId: string; secretAccessKey: string }): Promise<NewAccessKey> {

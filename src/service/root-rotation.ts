@@ -27,7 +27,7 @@ function refId(ref: WrappedRef): string {
 
 /**
  * Moves every wrapped secret (key material, access-key secrets, the audit signing key) under the
- * keystore's current root version, while the service keeps serving: each secret is swapped with a
+ * keystore's current root version (STS role sessions under an older root are deleted instead), while the service keeps serving: each secret is swapped with a
  * compare-and-swap, so a concurrent change simply wins. Then retires root versions nothing refers
  * to. Idempotent: after a crash, running it again finishes the job.
  */
@@ -53,6 +53,9 @@ export async function rewrapUnderCurrentRoot(store: Store, keystore: Keystore, d
       }
     }
   }
+  // STS role sessions are short-lived: rather than re-wrapped, those under an older root end here
+  // (their callers assume the role again).
+  await store.deleteRoleSessionsNotUnder(current);
   const audit = auditDir(dataDir);
   if (await rewrapAuditSigningKey(audit, keystore)) rewrapped++;
   const auditVersion = await auditSigningKeyRootVersion(audit);

@@ -56,7 +56,7 @@ export class Trent {
   readonly materials: KeyMaterials;
   readonly scheduler: Scheduler;
   readonly credentials: CredentialCache;
-  /** STS role sessions issued by this node (memory only). */
+  /** STS role sessions: a cache in front of the store's (every node sees every session). */
   readonly sessions: SessionCredentials;
   readonly audit: ServiceAudit;
   /** The policy engine over this store (KmsAuthorizer), noting denials for the log. */
@@ -165,6 +165,9 @@ export class Trent {
           .catch(() => log({ level: "error", msg: "audit service event not written", event: e.kind }));
       },
       maintenance: async () => {
+        // Expired STS sessions are refused already; this only frees their rows.
+        const swept = await store.deleteExpiredRoleSessions(now(), 1_000);
+        if (swept > 0) log({ level: "debug", msg: "expired role sessions deleted", count: swept });
         if (!rotationPending(keystore)) return;
         const r = await rewrapUnderCurrentRoot(store, keystore, config.dataDir);
         log({ level: "info", msg: "root rotation progress", rewrapped: r.rewrapped, failed: r.failed, retired: r.retired.length });
@@ -172,13 +175,13 @@ export class Trent {
     });
     const authorizer = ServiceAuthorizer.forStore(store);
     this.authorizer = authorizer;
-    const sessions = new SessionCredentials({ now });
+    const sessions = new SessionCredentials({ store, keystore, now, ttlMs: config.cacheTtlMs });
     this.sessions = sessions;
     // Answered without waiting when the credential is cached (almost every request); session keys
-    // (ASIA...) from this node's STS sessions.
+    // (ASIA...) from the STS sessions (cached in front of the store).
     const lookupSecret = (id: string) =>
       SESSION_KEY_ID.test(id) ? sessions.secret(id) : (this.credentials.peek(id)?.secret ?? this.credentials.get(id).then((c) => c?.secret));
-    const checkToken = (id: string, token: string | undefined): void => sessions.checkToken(id, token);
+    const checkToken = (id: string, token: string | undefined): void | Promise<void> => sessions.checkToken(id, token);
     const verifier = new SigV4Verifier({ now, lookupSecret, checkToken });
     const sealedError = (): KmsError | undefined =>
       keystore.status().sealed

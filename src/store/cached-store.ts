@@ -5,6 +5,7 @@ import type { AliasRecord, KeyMaterialRecord, KeyRecord } from "../domain/key-re
 import type { WrappedKey } from "../keystore/keystore.js";
 import type {
   AccessKeyRecord,
+  RoleSessionRecord,
   AccountRecord,
   KeyChange,
   Page,
@@ -538,6 +539,28 @@ export class CachedStore implements Store {
 
   deleteAccessKey(accessKeyId: string): Promise<boolean> {
     return this.#write(() => this.inner.deleteAccessKey(accessKeyId), () => this.#accessKeys.delete(accessKeyId));
+  }
+
+  // ---- role sessions (not cached here: SessionCredentials caches them)
+
+  putRoleSession(session: RoleSessionRecord): Promise<void> {
+    return this.inner.putRoleSession(session);
+  }
+
+  getRoleSession(accessKeyId: string): Promise<RoleSessionRecord | undefined> {
+    return this.inner.getRoleSession(accessKeyId);
+  }
+
+  deleteRoleSessionsOf(roleArn: string): Promise<number> {
+    return this.inner.deleteRoleSessionsOf(roleArn);
+  }
+
+  deleteExpiredRoleSessions(now: number, limit: number): Promise<number> {
+    return this.inner.deleteExpiredRoleSessions(now, limit);
+  }
+
+  deleteRoleSessionsNotUnder(rootVersion: string): Promise<number> {
+    return this.inner.deleteRoleSessionsNotUnder(rootVersion);
   }
 
   // ---- key usage (not cached)

@@ -5,6 +5,7 @@ import { mergeKeyUsage, type KeyUsageRecord } from "../domain/key-usage.js";
 import type { WrappedKey } from "../keystore/keystore.js";
 import {
   copyAccessKey,
+  copyRoleSession,
   copyAlias,
   copyCustomKeyStore,
   copyGrant,
@@ -20,6 +21,7 @@ import {
   parseRetirablePosition,
   retirablePosition,
   type AccessKeyRecord,
+  type RoleSessionRecord,
   type AccountRecord,
   type KeyChange,
   type Page,
@@ -60,6 +62,7 @@ export class MemoryStore implements Store {
   #accounts = new Map<string, AccountRecord>();
   #principals = new Map<string, PrincipalRecord>();
   #accessKeys = new Map<string, AccessKeyRecord>();
+  #roleSessions = new Map<string, RoleSessionRecord>();
   /** Grants by key id, then by grant id; #grantKeys maps every grant id to its key id. */
   #grants = new Map<string, Map<string, GrantRecord>>();
   #grantKeys = new Map<string, string>();
@@ -393,6 +396,41 @@ export class MemoryStore implements Store {
   async deleteAccessKey(accessKeyId: string): Promise<boolean> {
     this.#write();
     return this.#accessKeys.delete(accessKeyId);
+  }
+
+  async putRoleSession(session: RoleSessionRecord): Promise<void> {
+    this.#write();
+    this.#roleSessions.set(session.accessKeyId, copyRoleSession(session));
+  }
+
+  async getRoleSession(accessKeyId: string): Promise<RoleSessionRecord | undefined> {
+    const r = this.#roleSessions.get(accessKeyId);
+    return r && copyRoleSession(r);
+  }
+
+  async deleteRoleSessionsOf(roleArn: string): Promise<number> {
+    return this.#deleteSessionsWhere((r) => r.roleArn === roleArn, Infinity);
+  }
+
+  async deleteExpiredRoleSessions(now: number, limit: number): Promise<number> {
+    return this.#deleteSessionsWhere((r) => r.expiresAt <= now, limit);
+  }
+
+  async deleteRoleSessionsNotUnder(rootVersion: string): Promise<number> {
+    return this.#deleteSessionsWhere((r) => r.secret.rootVersion !== rootVersion, Infinity);
+  }
+
+  #deleteSessionsWhere(match: (r: RoleSessionRecord) => boolean, limit: number): number {
+    this.#write();
+    let n = 0;
+    for (const [id, r] of this.#roleSessions) {
+      if (n >= limit) break;
+      if (match(r)) {
+        this.#roleSessions.delete(id);
+        n++;
+      }
+    }
+    return n;
   }
 
   async startKeyUsageTracking(now: number): Promise<number> {

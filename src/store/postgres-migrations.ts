@@ -130,6 +130,26 @@ export const POSTGRES_MIGRATIONS: readonly string[] = [
   CREATE INDEX custom_key_stores_by_partition ON custom_key_stores (account_id, region, custom_key_store_id);
   CREATE INDEX custom_key_stores_by_root ON custom_key_stores (root_version, custom_key_store_id);
   `,
+  // 5: STS role sessions, shared by every node. The secret is wrapped under the root like an
+  // access key's; the session token is kept only as its SHA-256.
+  `
+  CREATE TABLE role_sessions (
+    access_key_id   TEXT COLLATE "C" PRIMARY KEY,
+    account_id      TEXT COLLATE "C" NOT NULL,
+    role_arn        TEXT COLLATE "C" NOT NULL,
+    role_id         TEXT COLLATE "C" NOT NULL,
+    session_name    TEXT NOT NULL,
+    session_arn     TEXT NOT NULL,
+    issued_at       BIGINT NOT NULL,
+    expires_at      BIGINT NOT NULL,
+    root_version    TEXT COLLATE "C" NOT NULL,
+    wrapped_secret  BYTEA NOT NULL,
+    token_sha256    BYTEA NOT NULL
+  );
+  CREATE INDEX role_sessions_by_role ON role_sessions (role_arn);
+  CREATE INDEX role_sessions_by_expiry ON role_sessions (expires_at);
+  CREATE INDEX role_sessions_by_root ON role_sessions (root_version);
+  `,
 ];
 
 /** Every table the migrations create that holds data (not `schema_version`). */
@@ -145,4 +165,5 @@ export const POSTGRES_DATA_TABLES: readonly string[] = [
   "key_last_usage",
   "key_usage_tracking",
   "custom_key_stores",
+  "role_sessions",
 ];

@@ -316,6 +316,7 @@ if (skip !== undefined) {
         { table_name: "access_keys", collation_name: "C" },
         { table_name: "custom_key_stores", collation_name: "C" },
         { table_name: "key_materials", collation_name: "C" },
+        { table_name: "role_sessions", collation_name: "C" },
       ]);
       const indexes = (
         await schemaAdmin.query<{ indexname: string }>("SELECT indexname FROM pg_indexes WHERE schemaname = current_schema()")

@@ -35,6 +35,7 @@ import {
   type WrappedAccessKeyRow,
   type WrappedMaterialRow,
 } from "./record-rows.js";
+import { ROLE_SESSION_INSERT, roleSessionColumns, roleSessionFromRow, type RoleSessionRow } from "./role-session-rows.js";
 import {
   DuplicateEntry,
   RevisionConflict,
@@ -42,6 +43,7 @@ import {
   parseRetirablePosition,
   retirablePosition,
   type AccessKeyRecord,
+  type RoleSessionRecord,
   type AccountRecord,
   type KeyChange,
   type Page,
@@ -712,6 +714,44 @@ export class PostgresStore implements Store {
 
   async deleteAccessKey(accessKeyId: string): Promise<boolean> {
     return this.#write(async (q) => (await q("DELETE FROM access_keys WHERE access_key_id = $1", [accessKeyId])) === 1);
+  }
+
+  // ---- role sessions
+
+  async putRoleSession(r: RoleSessionRecord): Promise<void> {
+    await this.#write(async (q) => {
+      await q(
+        `${ROLE_SESSION_INSERT} VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+         ON CONFLICT (access_key_id) DO UPDATE SET account_id = excluded.account_id, role_arn = excluded.role_arn,
+           role_id = excluded.role_id, session_name = excluded.session_name, session_arn = excluded.session_arn,
+           issued_at = excluded.issued_at, expires_at = excluded.expires_at, root_version = excluded.root_version,
+           wrapped_secret = excluded.wrapped_secret, token_sha256 = excluded.token_sha256`,
+        roleSessionColumns(r),
+      );
+    });
+  }
+
+  async getRoleSession(accessKeyId: string): Promise<RoleSessionRecord | undefined> {
+    const [r] = await this.#read<RoleSessionRow<Bigint>>("SELECT * FROM role_sessions WHERE access_key_id = $1", [accessKeyId]);
+    return r && roleSessionFromRow(r);
+  }
+
+  async deleteRoleSessionsOf(roleArn: string): Promise<number> {
+    return this.#write((q) => q("DELETE FROM role_sessions WHERE role_arn = $1", [roleArn]));
+  }
+
+  async deleteExpiredRoleSessions(now: number, limit: number): Promise<number> {
+    return this.#write((q) =>
+      q(
+        `DELETE FROM role_sessions WHERE access_key_id IN
+           (SELECT access_key_id FROM role_sessions WHERE expires_at <= $1 ORDER BY expires_at LIMIT $2)`,
+        [now, Math.max(0, Math.floor(limit))],
+      ),
+    );
+  }
+
+  async deleteRoleSessionsNotUnder(rootVersion: string): Promise<number> {
+    return this.#write((q) => q("DELETE FROM role_sessions WHERE root_version <> $1", [rootVersion]));
   }
 
   // ---- custom key stores

@@ -2,7 +2,7 @@ import type { CustomKeyStoreRecord } from "../domain/custom-key-store.js";
 import type { GrantRecord } from "../domain/grant-record.js";
 import type { AliasRecord, KeyMaterialRecord, KeyRecord } from "../domain/key-record.js";
 import type { WrappedKey } from "../keystore/keystore.js";
-import type { AccessKeyRecord, PrincipalRecord, WrappedRef } from "./store.js";
+import type { AccessKeyRecord, PrincipalRecord, RoleSessionRecord, WrappedRef } from "./store.js";
 
 /** Deep copies so that no caller shares mutable state with a store. */
 export function copyKey(k: KeyRecord): KeyRecord {
@@ -41,4 +41,8 @@ export function copyWrappedRef(r: WrappedRef): WrappedRef {
 
 export function copyCustomKeyStore(c: CustomKeyStoreRecord): CustomKeyStoreRecord {
   return { ...c, password: copyWrapped(c.password) };
+}
+
+export function copyRoleSession(r: RoleSessionRecord): RoleSessionRecord {
+  return { ...r, secret: { rootVersion: r.secret.rootVersion, blob: Buffer.from(r.secret.blob) }, tokenHash: Buffer.from(r.tokenHash) };
 }

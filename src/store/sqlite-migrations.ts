@@ -129,4 +129,24 @@ export const SQLITE_MIGRATIONS: readonly string[] = [
   `
   CREATE INDEX keys_by_id ON keys(key_id);
   `,
+  // 6: STS role sessions, shared by every node. The secret is wrapped under the root like an
+  // access key's; the session token is kept only as its SHA-256.
+  `
+  CREATE TABLE role_sessions (
+    access_key_id   TEXT PRIMARY KEY,
+    account_id      TEXT NOT NULL,
+    role_arn        TEXT NOT NULL,
+    role_id         TEXT NOT NULL,
+    session_name    TEXT NOT NULL,
+    session_arn     TEXT NOT NULL,
+    issued_at       INTEGER NOT NULL,
+    expires_at      INTEGER NOT NULL,
+    root_version    TEXT NOT NULL,
+    wrapped_secret  BLOB NOT NULL,
+    token_sha256    BLOB NOT NULL
+  ) WITHOUT ROWID;
+  CREATE INDEX role_sessions_by_role ON role_sessions(role_arn);
+  CREATE INDEX role_sessions_by_expiry ON role_sessions(expires_at);
+  CREATE INDEX role_sessions_by_root ON role_sessions(root_version);
+  `,
 ];

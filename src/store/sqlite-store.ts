@@ -9,6 +9,7 @@ import type { WrappedKey } from "../keystore/keystore.js";
 import { InjectedWriteFailure } from "./memory-store.js";
 import { SqliteCustomKeyStores } from "./sqlite-custom-key-stores.js";
 import { SQLITE_MIGRATIONS } from "./sqlite-migrations.js";
+import { SqliteRoleSessions } from "./sqlite-role-sessions.js";
 import {
   accessKeyFromRow,
   accountFromRow,
@@ -39,6 +40,7 @@ import {
   parseRetirablePosition,
   retirablePosition,
   type AccessKeyRecord,
+  type RoleSessionRecord,
   type AccountRecord,
   type KeyChange,
   type Page,
@@ -83,6 +85,7 @@ export class SqliteStore implements Store {
   readonly #db: Database.Database;
   readonly #s;
   readonly #cks: SqliteCustomKeyStores;
+  readonly #sessions: SqliteRoleSessions;
   #failures = 0;
   #dataVersion: Database.Statement<[], number> | undefined;
 
@@ -266,6 +269,7 @@ export class SqliteStore implements Store {
       ),
     };
     this.#cks = new SqliteCustomKeyStores(db, () => this.#beforeCommit());
+    this.#sessions = new SqliteRoleSessions(db, () => this.#beforeCommit());
   }
 
   /** Test hook: the next n write transactions fail just before commit. */
@@ -637,6 +641,28 @@ export class SqliteStore implements Store {
       this.#beforeCommit();
       return deleted;
     })();
+  }
+
+  // ---- role sessions (sqlite-role-sessions.ts)
+
+  async putRoleSession(session: RoleSessionRecord): Promise<void> {
+    this.#sessions.put(session);
+  }
+
+  async getRoleSession(accessKeyId: string): Promise<RoleSessionRecord | undefined> {
+    return this.#sessions.get(accessKeyId);
+  }
+
+  async deleteRoleSessionsOf(roleArn: string): Promise<number> {
+    return this.#sessions.deleteOf(roleArn);
+  }
+
+  async deleteExpiredRoleSessions(now: number, limit: number): Promise<number> {
+    return this.#sessions.deleteExpired(now, limit);
+  }
+
+  async deleteRoleSessionsNotUnder(rootVersion: string): Promise<number> {
+    return this.#sessions.deleteNotUnder(rootVersion);
   }
 
   // ---- custom key stores (sqlite-custom-key-stores.ts)

@@ -19,6 +19,7 @@ import {
   type WrappedRef,
 } from "./store.js";
 import { runCustomKeyStoreContract } from "./store-contract-custom-key-stores.js";
+import { runRoleSessionContract } from "./store-contract-role-sessions.js";
 import { injectedWriteFailure, type ContractHarness, type ContractTest, type WriteCase } from "./store-contract-support.js";
 
 export interface OpenedStore {
@@ -2007,6 +2008,7 @@ export function runStoreContract(name: string, open: () => Promise<OpenedStore>)
     });
 
     runCustomKeyStoreContract(test);
+    runRoleSessionContract(test);
 
     describe("injected write failures", () => {
       for (const c of WRITE_CASES) {

@@ -34,6 +34,24 @@ export interface AccessKeyRecord {
   readonly status: "Active" | "Inactive";
 }
 
+/**
+ * An STS role session (AssumeRole), shared by every node. The secret is wrapped under the root
+ * like an access key's; the session token is kept only as its SHA-256.
+ */
+export interface RoleSessionRecord {
+  readonly accessKeyId: string;
+  readonly accountId: string;
+  readonly roleArn: string;
+  /** The role's unique id (AROA...). */
+  readonly roleId: string;
+  readonly sessionName: string;
+  readonly sessionArn: string;
+  readonly issuedAt: number;
+  readonly expiresAt: number;
+  readonly secret: WrappedKey;
+  readonly tokenHash: Buffer;
+}
+
 /** A change to one key, applied atomically with a compare-and-swap on the key's revision. */
 export interface KeyChange {
   readonly key: KeyRecord;
@@ -167,6 +185,17 @@ export interface Store {
   getAccessKey(accessKeyId: string): Promise<AccessKeyRecord | undefined>;
   listAccessKeys(principalArn: string): Promise<readonly AccessKeyRecord[]>;
   deleteAccessKey(accessKeyId: string): Promise<boolean>;
+
+  // STS role sessions (AssumeRole). Times are integer epoch milliseconds.
+  /** Stores a session (replacing one with the same access key id). */
+  putRoleSession(session: RoleSessionRecord): Promise<void>;
+  getRoleSession(accessKeyId: string): Promise<RoleSessionRecord | undefined>;
+  /** Removes every session of the role; returns how many. */
+  deleteRoleSessionsOf(roleArn: string): Promise<number>;
+  /** Removes up to `limit` sessions that expired at or before `now`; returns how many. */
+  deleteExpiredRoleSessions(now: number, limit: number): Promise<number>;
+  /** Removes every session whose secret is not wrapped under `rootVersion` (root rotation ends them). */
+  deleteRoleSessionsNotUnder(rootVersion: string): Promise<number>;
 
   // Key usage (GetKeyLastUsage, per-version counts). Times are integer epoch milliseconds.
   /**

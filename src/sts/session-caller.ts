@@ -25,7 +25,7 @@ export function sessionCaller(
 /**
  * The session of a session key as a caller, once its role is found unchanged in the store (a role
  * deleted, or deleted and created again under the same name, ends its sessions); undefined when
- * the key is no session key of this node. Throws UnrecognizedClientException for an orphan session.
+ * the key is no live session key. Throws UnrecognizedClientException for an orphan session.
  */
 export async function resolveSession(
   sessions: SessionCredentials | undefined,
@@ -33,7 +33,7 @@ export async function resolveSession(
   accessKeyId: string,
   call: Parameters<typeof sessionCaller>[1],
 ): Promise<Caller | undefined> {
-  const s = sessions?.session(accessKeyId);
+  const s = await sessions?.session(accessKeyId);
   if (s === undefined) return undefined;
   const role = await store.getPrincipal(s.roleArn);
   if (role === undefined || role.type !== "Role" || role.principalId !== s.roleId) {

@@ -149,7 +149,7 @@ export class StsDispatcher {
       throw new StsError("ValidationError", "The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.", 400);
     }
     const sessionArn = `arn:aws:sts::${role.accountId}:assumed-role/${role.name}/${input.roleSessionName}`;
-    const issued = this.#d.sessions.issue(
+    const issued = await this.#d.sessions.issue(
       { accountId: role.accountId, roleArn: role.arn, roleId: role.principalId, sessionName: input.roleSessionName, sessionArn },
       input.durationSeconds,
     );
