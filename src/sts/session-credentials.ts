@@ -4,19 +4,8 @@ import { KmsError } from "../domain/errors.js";
 import type { Keystore } from "../keystore/keystore.js";
 import type { RoleSessionRecord, Store } from "../store/store.js";
 
-/** A role session issued by AssumeRole, as every node sees it (kept in the store). */
-export interface RoleSession {
-  readonly accessKeyId: string;
-  readonly accountId: string;
-  readonly roleArn: string;
-  /** The role's unique id (AROA...). */
-  readonly roleId: string;
-  readonly sessionName: string;
-  /** arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION */
-  readonly sessionArn: string;
-  readonly issuedAt: number;
-  readonly expiresAt: number;
-}
+/** A role session issued by AssumeRole, as every node sees it (the store's record without its secrets). */
+export type RoleSession = Omit<RoleSessionRecord, "secret" | "tokenHash">;
 
 interface Entry {
   readonly record: RoleSessionRecord;
