@@ -34,7 +34,8 @@ function common(cmd: Command): Command {
 }
 
 function readDocument(arg: string): string {
-  return arg.startsWith("file://") ? readFileSync(arg.slice("file://".length), "utf8") : arg;
+  if (arg.startsWith("file://")) return readFileSync(arg.slice("file://".length), "utf8");
+  return arg.startsWith("@") ? readFileSync(arg.slice(1), "utf8") : arg;
 }
 
 /** `trent account|user|role|principal|access-key|identity-policy ...` */
@@ -63,16 +64,16 @@ export function registerIdentityCommands(program: Command): void {
     ["role", "Role"],
   ] as const) {
     const cmd = program.command(noun).description(`IAM ${noun}s`);
-    common(
-      cmd
-        .command("create")
-        .description(`create an IAM ${noun}`)
-        .requiredOption("--account-id <id>", "account")
-        .requiredOption("--name <name>", `${noun} name`)
-        .option("--with-access-key", "also create an access key and print its secret once"),
-    ).action((o: Common & { accountId: string; name: string; withAccessKey?: boolean }) =>
+    const create = cmd
+      .command("create")
+      .description(`create an IAM ${noun}`)
+      .requiredOption("--account-id <id>", "account")
+      .requiredOption("--name <name>", `${noun} name`)
+      .option("--with-access-key", "also create an access key and print its secret once");
+    if (type === "Role") create.option("--trust-policy <json>", "trust policy (AssumeRolePolicyDocument) JSON, @path or file://path; default: the role's own account");
+    common(create).action((o: Common & { accountId: string; name: string; withAccessKey?: boolean; trustPolicy?: string }) =>
       withIdentities(o, async (ids, out) => {
-        const p = await ids.createPrincipal(o.accountId, type, o.name);
+        const p = await ids.createPrincipal(o.accountId, type, o.name, o.trustPolicy === undefined ? undefined : readDocument(o.trustPolicy));
         const key = o.withAccessKey ? await ids.createAccessKey(p.arn) : undefined;
         printResult(out, {
           Arn: p.arn,
@@ -80,6 +81,25 @@ export function registerIdentityCommands(program: Command): void {
           ...(key ? { AccessKeyId: key.accessKeyId, SecretAccessKey: key.secretAccessKey } : {}),
         });
       }),
+    );
+  }
+
+  const trust = program.commands.find((c) => c.name() === "role")?.command("trust-policy").description("a role's trust policy (AssumeRolePolicyDocument)");
+  if (trust !== undefined) {
+    common(
+      trust
+        .command("put")
+        .description("replace the role's trust policy")
+        .requiredOption("--arn <arn>", "role ARN")
+        .requiredOption("--document <json>", "policy JSON, @path or file://path"),
+    ).action((o: Common & { arn: string; document: string }) =>
+      withIdentities(o, async (ids, out) => {
+        await ids.putTrustPolicy(o.arn, readDocument(o.document));
+        printResult(out, { Arn: o.arn });
+      }),
+    );
+    common(trust.command("get").description("print the role's trust policy").requiredOption("--arn <arn>", "role ARN")).action((o: Common & { arn: string }) =>
+      withIdentities(o, async (ids, out) => printResult(out, { Arn: o.arn, AssumeRolePolicyDocument: await ids.trustPolicy(o.arn) })),
     );
   }
 

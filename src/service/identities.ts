@@ -1,4 +1,5 @@
 import { randomBytes, randomInt } from "node:crypto";
+import { compileTrustPolicy, defaultTrustPolicy } from "../policy/trust-policy.js";
 import { accessKeyBinding } from "../api/credentials.js";
 import { SecretBytes } from "../crypto/secret-bytes.js";
 import { accountRootArn } from "../domain/arn.js";
@@ -61,7 +62,11 @@ export class Identities {
     if (!(await this.store.deleteAccount(accountId))) throw new IdentityError(`account ${accountId} does not exist`);
   }
 
-  async createPrincipal(accountId: string, type: Exclude<PrincipalType, "Root">, name: string): Promise<PrincipalRecord> {
+  async createPrincipal(accountId: string, type: Exclude<PrincipalType, "Root">, name: string, trustPolicy?: string): Promise<PrincipalRecord> {
+    if (trustPolicy !== undefined) {
+      if (type !== "Role") throw new IdentityError("only roles have a trust policy");
+      checkTrustPolicy(trustPolicy);
+    }
     if (!(await this.store.getAccount(accountId))) throw new IdentityError(`account ${accountId} does not exist`);
     if (!NAME_RE.test(name)) throw new IdentityError(`invalid ${type === "IAMUser" ? "user" : "role"} name ${name}`);
     const arn = `arn:aws:iam::${accountId}:${type === "IAMUser" ? "user" : "role"}/${name}`;
@@ -74,6 +79,7 @@ export class Identities {
       principalId: randomId(type === "IAMUser" ? "AIDA" : "AROA", 21),
       createdAt: this.now(),
       policies: {},
+      ...(trustPolicy !== undefined ? { trustPolicy } : {}),
     };
     await this.store.putPrincipal(p);
     return p;
@@ -131,10 +137,33 @@ export class Identities {
     await this.store.putPrincipal({ ...p, policies: { ...p.policies, [name]: document } });
   }
 
+  /** Replaces a role's trust policy (AssumeRolePolicyDocument). */
+  async putTrustPolicy(roleArn: string, document: string): Promise<void> {
+    const p = await this.principal(roleArn);
+    if (p.type !== "Role") throw new IdentityError("only roles have a trust policy");
+    checkTrustPolicy(document);
+    await this.store.putPrincipal({ ...p, trustPolicy: document });
+  }
+
+  /** A role's trust policy: its own, or the default (its own account). */
+  async trustPolicy(roleArn: string): Promise<string> {
+    const p = await this.principal(roleArn);
+    if (p.type !== "Role") throw new IdentityError("only roles have a trust policy");
+    return p.trustPolicy ?? defaultTrustPolicy(p.accountId);
+  }
+
   async deletePolicy(principalArn: string, name: string): Promise<void> {
     const p = await this.principal(principalArn);
     if (!(name in p.policies)) throw new IdentityError(`${principalArn} has no policy named ${name}`);
     const { [name]: _gone, ...rest } = p.policies;
     await this.store.putPrincipal({ ...p, policies: rest });
+  }
+}
+
+function checkTrustPolicy(document: string): void {
+  try {
+    compileTrustPolicy(document);
+  } catch (e) {
+    throw new IdentityError(`MalformedPolicyDocument: ${e instanceof Error ? e.message : "invalid trust policy"}`);
   }
 }

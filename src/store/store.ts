@@ -22,6 +22,8 @@ export interface PrincipalRecord {
   readonly createdAt: number;
   /** Identity (IAM) policies attached to the principal, by name. */
   readonly policies: Readonly<Record<string, string>>;
+  /** Roles only: the trust policy (AssumeRolePolicyDocument); absent means trust the role's own account. */
+  readonly trustPolicy?: string;
 }
 
 export interface AccessKeyRecord {

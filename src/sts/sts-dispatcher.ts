@@ -6,7 +6,7 @@ import { accountRootArn } from "../domain/arn.js";
 import { KmsError } from "../domain/errors.js";
 import type { Caller } from "../policy/authorizer.js";
 import type { KmsAuthorizer } from "../policy/kms-authorizer.js";
-import { TraceLines } from "../policy/trace.js";
+import { decideAssumeRole } from "../policy/trust-policy.js";
 import type { Store } from "../store/store.js";
 import { parseAssumeRole } from "./assume-role-input.js";
 import { resolveSession } from "./session-caller.js";
@@ -20,7 +20,7 @@ export interface StsDeps {
   readonly credentials: CredentialCache;
   readonly sessions: SessionCredentials;
   readonly store: Store;
-  /** The policy engine: identity policies decide sts:AssumeRole. */
+  /** The policy engine: the role's trust policy and the caller's identity policies decide sts:AssumeRole. */
   readonly engine: KmsAuthorizer;
   readonly now: () => number;
   /** Refuses every call (a sealed keystore) when it returns an error. */
@@ -52,7 +52,7 @@ export function isStsRequest(headers: RawRequest["headers"]): boolean {
 }
 
 /**
- * A minimal STS on Trent's endpoint: GetCallerIdentity and AssumeRole (same account only), on the
+ * A minimal STS on Trent's endpoint: GetCallerIdentity and AssumeRole (by the role's trust policy, also across accounts), on the
  * Query protocol, SigV4-verified like KMS calls.
  */
 export class StsDispatcher {
@@ -136,15 +136,13 @@ export class StsDispatcher {
     record.input = { RoleArn: input.roleArn, RoleSessionName: input.roleSessionName, DurationSeconds: input.durationSeconds };
     const callerArn = caller.principalType === "Root" ? accountRootArn(caller.accountId) : caller.principalArn;
     const denied = accessDenied(`User: ${callerArn} is not authorized to perform: sts:AssumeRole on resource: ${input.roleArn}`);
-    const m = ROLE_ARN.exec(input.roleArn);
-    // Same account only; an unknown role is denied like a forbidden one (AWS does not tell them apart).
-    if (m === null || m[1] !== caller.accountId) throw denied;
+    // An unknown role is denied like a forbidden one (AWS does not tell them apart).
+    if (ROLE_ARN.exec(input.roleArn) === null) throw denied;
     const role = await this.#d.store.getPrincipal(input.roleArn);
     if (role === undefined || role.type !== "Role") throw denied;
-    if (caller.principalType !== "Root") {
-      const effect = await this.#d.engine.identityEffect(caller, { action: "sts:AssumeRole", resource: role.arn }, this.#d.now(), new TraceLines());
-      if (effect !== "Allow") throw denied;
-    }
+    // The role's trust policy and the caller's identity policies decide, in and across accounts.
+    const decision = await decideAssumeRole(this.#d.engine, caller, role, input.roleSessionName, this.#d.now());
+    if (!decision.allowed) throw denied;
     if (caller.principalType === "AssumedRole" && input.durationSeconds > 3600) {
       throw new StsError("ValidationError", "The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.", 400);
     }
