@@ -197,7 +197,9 @@ export class Trent {
       unavailable: sealedError,
       audit,
       onOutcome: (o) => {
-        if (o.errorCode === "AccessDenied") log({ level: "info", msg: "sts denied", requestId: o.requestId, action: o.action, caller: o.caller });
+        if (o.errorCode === "AccessDenied") {
+          log({ level: "info", msg: "sts denied", requestId: o.requestId, action: o.action, caller: o.caller, ...(o.reason !== undefined ? { reason: o.reason } : {}) });
+        }
       },
     });
     const traceRequests = this.logger.isLevelEnabled("debug");

@@ -31,7 +31,14 @@ export interface StsDeps {
    */
   readonly audit?: AuditSink;
   /** Observes every answered call, without secrets (logs). */
-  readonly onOutcome?: (o: { readonly requestId: string; readonly action: string; readonly caller: string | undefined; readonly errorCode: string | undefined }) => void;
+  readonly onOutcome?: (o: {
+    readonly requestId: string;
+    readonly action: string;
+    readonly caller: string | undefined;
+    readonly errorCode: string | undefined;
+    /** Why it was denied (AccessDenied from the policy decision), for the operator's log. */
+    readonly reason?: string | undefined;
+  }) => void;
 }
 
 const XML = "text/xml";
@@ -93,7 +100,7 @@ export class StsDispatcher {
       return { status: 200, body, requestId, contentType: XML };
     } catch (e) {
       const err = e instanceof StsError ? e : e instanceof KmsError ? fromKmsError(e) : new StsError("InternalFailure", "An internal error occurred.", 500, "Receiver");
-      this.#observe(requestId, action, who, err.code);
+      this.#observe(requestId, action, who, err.code, err.reason);
       record.errorCode = err.code;
       record.errorMessage = err.message;
       record.output = undefined;
@@ -106,9 +113,9 @@ export class StsDispatcher {
     return { status: err.status, body: errorXml(err.type, err.code, err.message, requestId), requestId, contentType: XML };
   }
 
-  #observe(requestId: string, action: string, caller: string | undefined, errorCode: string | undefined): void {
+  #observe(requestId: string, action: string, caller: string | undefined, errorCode: string | undefined, reason?: string): void {
     try {
-      this.#d.onOutcome?.({ requestId, action, caller, errorCode });
+      this.#d.onOutcome?.({ requestId, action, caller, errorCode, reason });
     } catch {
       // observers never break a response
     }
@@ -142,7 +149,7 @@ export class StsDispatcher {
     if (role === undefined || role.type !== "Role") throw denied;
     // The role's trust policy and the caller's identity policies decide, in and across accounts.
     const decision = await decideAssumeRole(this.#d.engine, caller, role, input.roleSessionName, this.#d.now());
-    if (!decision.allowed) throw denied;
+    if (!decision.allowed) throw accessDenied(denied.message, decision.reason);
     if (caller.principalType === "AssumedRole" && input.durationSeconds > 3600) {
       throw new StsError("ValidationError", "The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.", 400);
     }

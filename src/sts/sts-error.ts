@@ -7,6 +7,8 @@ export class StsError extends Error {
     message: string,
     readonly status: number,
     readonly type: "Sender" | "Receiver" = "Sender",
+    /** Why a request was denied, for the operator's log (never sent to the caller). */
+    readonly reason?: string,
   ) {
     super(message);
     this.name = "StsError";
@@ -17,8 +19,8 @@ export function validationError(message: string): StsError {
   return new StsError("ValidationError", message, 400);
 }
 
-export function accessDenied(message: string): StsError {
-  return new StsError("AccessDenied", message, 403);
+export function accessDenied(message: string, reason?: string): StsError {
+  return new StsError("AccessDenied", message, 403, "Sender", reason);
 }
 
 /**

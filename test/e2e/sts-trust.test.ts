@@ -16,7 +16,9 @@ import { sessionCreds, sts, xmlText, type Creds } from "../support/sts-calls.js"
  * accounts (both sides must allow), and the `trent role trust-policy` commands.
  */
 
-const w = useWorld();
+/** What Trent logged (its operator log), to check that denials say why. */
+const logged: Record<string, unknown>[] = [];
+const w = useWorld({ log: (line) => logged.push({ ...line }) });
 const creds: Record<string, Creds> = {};
 let keyId = "";
 
@@ -74,6 +76,10 @@ describe("trust policies in the role's account", () => {
       const r = await assumeRole(who, roleArn("DirectTrust"), "d2");
       assert.equal(xmlText(r.body, "Code"), "AccessDenied");
       assert.equal(xmlText(r.body, "Message"), `User: ${arn} is not authorized to perform: sts:AssumeRole on resource: ${roleArn("DirectTrust")}`);
+      const requestId = xmlText(r.body, "RequestId");
+      const line = logged.find((l) => l["msg"] === "sts denied" && l["requestId"] === requestId);
+      assert.equal(line?.["reason"], "the trust policy does not allow the caller", "the operator's log says why (the caller is not told)");
+      assert.ok(!r.body.includes("trust policy does not allow"));
     }
   });
 });
