@@ -70,6 +70,7 @@ export async function decideAssumeRole(
   role: { readonly arn: string; readonly accountId: string; readonly trustPolicy?: string | undefined },
   sessionName: string,
   now: number,
+  externalId?: string,
 ): Promise<AssumeRoleDecision> {
   let trust: CompiledPolicy;
   try {
@@ -77,7 +78,11 @@ export async function decideAssumeRole(
   } catch {
     return { allowed: false, reason: "the role's trust policy does not compile" };
   }
-  const request = { action: "sts:AssumeRole", resource: role.arn, conditions: { "sts:RoleSessionName": sessionName } };
+  const request = {
+    action: "sts:AssumeRole",
+    resource: role.arn,
+    conditions: { "sts:RoleSessionName": sessionName, ...(externalId !== undefined ? { "sts:ExternalId": externalId } : {}) },
+  };
   const who = principalIdentity(caller);
   const ctx = buildRequestContext({ caller, request, now, aliases: [], who });
   const t = quickEffect(trust, keyPolicyView(ctx));

@@ -5,12 +5,15 @@ export interface AssumeRoleInput {
   readonly roleArn: string;
   readonly roleSessionName: string;
   readonly durationSeconds: number;
+  /** The third party's identifier, matched by trust policies through the sts:ExternalId condition key. */
+  readonly externalId?: string;
 }
 
 const SESSION_NAME = /^[\w+=,.@-]*$/;
+const EXTERNAL_ID = /^[\w+=,.@:/-]*$/;
 const DURATION = /^\d{1,6}$/;
 /** Parameters Trent does not implement: refused rather than ignored (each would narrow or tag the session). */
-const UNSUPPORTED = ["ExternalId", "Policy", "SerialNumber", "TokenCode", "SourceIdentity"] as const;
+const UNSUPPORTED = ["Policy", "SerialNumber", "TokenCode", "SourceIdentity"] as const;
 const UNSUPPORTED_PREFIXES = ["PolicyArns.", "Tags.", "TransitiveTagKeys.", "ProvidedContexts."] as const;
 
 function constraint(value: string | null, member: string, rule: string): string {
@@ -50,5 +53,13 @@ export function parseAssumeRole(params: URLSearchParams): AssumeRoleInput {
       throw validationError(constraint(rawDuration, "durationSeconds", "Member must have value less than or equal to 43200"));
     }
   }
-  return { roleArn, roleSessionName: name, durationSeconds };
+  const externalId = params.get("ExternalId");
+  if (externalId !== null) {
+    if (externalId.length < 2) throw validationError(constraint(externalId, "externalId", "Member must have length greater than or equal to 2"));
+    if (externalId.length > 1224) throw validationError(constraint(externalId.slice(0, 32), "externalId", "Member must have length less than or equal to 1224"));
+    if (!EXTERNAL_ID.test(externalId)) {
+      throw validationError(constraint(externalId, "externalId", "Member must satisfy regular expression pattern: [\\w+=,.@:\\/-]*"));
+    }
+  }
+  return { roleArn, roleSessionName: name, durationSeconds, ...(externalId !== null ? { externalId } : {}) };
 }

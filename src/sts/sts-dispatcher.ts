@@ -148,7 +148,7 @@ export class StsDispatcher {
     const role = await this.#d.store.getPrincipal(input.roleArn);
     if (role === undefined || role.type !== "Role") throw denied;
     // The role's trust policy and the caller's identity policies decide, in and across accounts.
-    const decision = await decideAssumeRole(this.#d.engine, caller, role, input.roleSessionName, this.#d.now());
+    const decision = await decideAssumeRole(this.#d.engine, caller, role, input.roleSessionName, this.#d.now(), input.externalId);
     if (!decision.allowed) throw accessDenied(denied.message, decision.reason);
     if (caller.principalType === "AssumedRole" && input.durationSeconds > 3600) {
       throw new StsError("ValidationError", "The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining.", 400);

@@ -127,6 +127,22 @@ describe("AssumeRole across accounts", () => {
     const r = await assumeRole(c("carol"), roleArn("Homebody"), "now-ok");
     assert.equal(r.status, 200, r.body);
   });
+
+  test("a trust policy with an sts:ExternalId condition lets account B in only with that external id", async () => {
+    await w.ids.createPrincipal(
+      ACCOUNT_A,
+      "Role",
+      "ThirdParty",
+      trust({ Effect: "Allow", Principal: { AWS: ACCOUNT_B }, Action: "sts:AssumeRole", Condition: { StringEquals: { "sts:ExternalId": "Unique-1234" } } }),
+    );
+    await w.ids.putPolicy(userArn("carol", ACCOUNT_B), "third", allowAssume(roleArn("ThirdParty")));
+    const call = (externalId?: string): ReturnType<typeof sts> =>
+      sts(w.h.endpoint, c("carol"), { Action: "AssumeRole", RoleArn: roleArn("ThirdParty"), RoleSessionName: "third-party", ...(externalId !== undefined ? { ExternalId: externalId } : {}) });
+    assert.equal(xmlText((await call()).body, "Code"), "AccessDenied");
+    assert.equal(xmlText((await call("Unique-9999")).body, "Code"), "AccessDenied");
+    const ok = await call("Unique-1234");
+    assert.equal(ok.status, 200, ok.body);
+  });
 });
 
 describe("trent role trust-policy", () => {

@@ -131,14 +131,15 @@ describe("AssumeRole", () => {
     }
   });
 
-  test("validates RoleSessionName and DurationSeconds, and refuses ExternalId and Policy", async () => {
+  test("validates RoleSessionName, DurationSeconds and ExternalId, and refuses Policy", async () => {
     const cases: Array<[Record<string, string>, RegExp]> = [
       [{ RoleSessionName: "a" }, /at 'roleSessionName' failed to satisfy constraint: Member must have length greater than or equal to 2/],
       [{ RoleSessionName: "a".repeat(65) }, /Member must have length less than or equal to 64/],
       [{ RoleSessionName: "bad name" }, /Member must satisfy regular expression pattern: \[\\w\+=,\.@-\]\*/],
       [{ RoleSessionName: "ok", DurationSeconds: "899" }, /at 'durationSeconds' failed to satisfy constraint: Member must have value greater than or equal to 900/],
       [{ RoleSessionName: "ok", DurationSeconds: "43201" }, /Member must have value less than or equal to 43200/],
-      [{ RoleSessionName: "ok", ExternalId: "x" }, /does not support ExternalId/],
+      [{ RoleSessionName: "ok", ExternalId: "x" }, /at 'externalId' failed to satisfy constraint: Member must have length greater than or equal to 2/],
+      [{ RoleSessionName: "ok", ExternalId: "bad id" }, /at 'externalId' failed to satisfy constraint: Member must satisfy regular expression pattern/],
       [{ RoleSessionName: "ok", Policy: "{}" }, /does not support Policy/],
     ];
     for (const [params, message] of cases) {
