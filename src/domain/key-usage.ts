@@ -3,28 +3,20 @@
  * beyond AWS, how often each backing-key version encrypted and decrypted, so that an operator can
  * tell whether an old version is still needed. Pure: no I/O. Times are epoch milliseconds.
  */
+import { shapes } from "../generated/kms-model.js";
 
 /**
- * The operations that count as a use of a key: AWS's KeyLastUsageTrackingOperation enum
- * (@aws-sdk/client-kms 3.1162.0). GenerateRandom, GetPublicKey and every management operation
- * are not uses.
+ * The operations that count as a use of a key: AWS's KeyLastUsageTrackingOperation enum, read
+ * from the tables generated from the model. GenerateRandom, GetPublicKey and every management
+ * operation are not uses.
  */
-export const TRACKED_OPERATIONS: ReadonlySet<string> = new Set([
-  "Decrypt",
-  "DeriveSharedSecret",
-  "Encrypt",
-  "GenerateDataKey",
-  "GenerateDataKeyPair",
-  "GenerateDataKeyPairWithoutPlaintext",
-  "GenerateDataKeyWithoutPlaintext",
-  "GenerateMac",
-  "ReEncrypt",
-  "Sign",
-  "Verify",
-  "VerifyMac",
-  "Encapsulate",
-  "Decapsulate",
-]);
+export const TRACKED_OPERATIONS: ReadonlySet<string> = new Set(trackedOperations());
+
+function trackedOperations(): readonly string[] {
+  const shape = shapes["KeyLastUsageTrackingOperation"];
+  if (shape?.type !== "string" || shape.enum === undefined) throw new Error("the model has no KeyLastUsageTrackingOperation enum");
+  return shape.enum;
+}
 
 /** The last successful cryptographic use of a key. */
 export interface LastKeyUse {
