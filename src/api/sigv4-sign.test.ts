@@ -1,30 +1,10 @@
 import { SignatureV4 } from "@smithy/signature-v4";
-import type { SourceData } from "@smithy/types";
 import assert from "node:assert/strict";
-import { createHash, createHmac, type Hash, type Hmac } from "node:crypto";
 import { describe, test } from "node:test";
+import { Sha256 } from "../../test/support/signed-request.js";
 import { SecretBytes } from "../crypto/secret-bytes.js";
 import { SigV4Verifier, signRequest } from "./sigv4.js";
 
-function toBuffer(data: SourceData): Buffer {
-  if (typeof data === "string") return Buffer.from(data, "utf8");
-  if (ArrayBuffer.isView(data)) return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-  return Buffer.from(data);
-}
-
-/** SHA-256 / HMAC-SHA-256 for @smithy/signature-v4, on node:crypto. */
-class Sha256 {
-  readonly #h: Hash | Hmac;
-  constructor(secret?: SourceData) {
-    this.#h = secret === undefined ? createHash("sha256") : createHmac("sha256", toBuffer(secret));
-  }
-  update(data: SourceData): void {
-    this.#h.update(toBuffer(data));
-  }
-  digest(): Promise<Uint8Array> {
-    return Promise.resolve(new Uint8Array(this.#h.digest()));
-  }
-}
 
 const NOW = Date.UTC(2026, 11, 1, 12, 0, 0);
 const SECRET = "PbjprTDt4/FKvxKbIeEckl0lNxpPbRoGCmiaYpYbTVo=";

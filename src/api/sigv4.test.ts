@@ -1,10 +1,10 @@
 import { strict as assert } from "node:assert";
-import { createHash, createHmac, type Hash, type Hmac } from "node:crypto";
 import { createServer, request as httpRequest, type IncomingHttpHeaders } from "node:http";
 import type { AddressInfo } from "node:net";
+import { createHash, createHmac } from "node:crypto";
 import { describe, test } from "node:test";
+import { Sha256 } from "../../test/support/signed-request.js";
 import { SignatureV4, getSigningKey } from "@smithy/signature-v4";
-import type { SourceData } from "@smithy/types";
 import { SecretBytes } from "../crypto/secret-bytes.js";
 import { KmsError, type KmsErrorCode } from "../domain/errors.js";
 import { SigV4Verifier, deriveSigningKey, type SignedRequest } from "./sigv4.js";
@@ -18,25 +18,6 @@ const MISMATCH =
   "The request signature we calculated does not match the signature you provided. " +
   "Check your AWS Secret Access Key and signing method. Consult the service documentation for details.";
 
-function toBuffer(data: SourceData): Buffer {
-  if (typeof data === "string") return Buffer.from(data, "utf8");
-  if (ArrayBuffer.isView(data)) return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-  return Buffer.from(data);
-}
-
-/** SHA-256 / HMAC-SHA-256 for @smithy/signature-v4, on node:crypto. */
-class Sha256 {
-  readonly #h: Hash | Hmac;
-  constructor(secret?: SourceData) {
-    this.#h = secret === undefined ? createHash("sha256") : createHmac("sha256", toBuffer(secret));
-  }
-  update(data: SourceData): void {
-    this.#h.update(toBuffer(data));
-  }
-  digest(): Promise<Uint8Array> {
-    return Promise.resolve(new Uint8Array(this.#h.digest()));
-  }
-}
 
 interface SignSpec {
   method?: string;
